@@ -1,0 +1,34 @@
+# usertrack: PGXS build.  Warnings-as-errors and sanitizer flags come in
+# through PG_CFLAGS / PG_LDFLAGS from scripts/test.sh and CI, not from here.
+
+EXTENSION   = usertrack
+EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" usertrack.control)
+MODULE_big  = usertrack
+OBJS        = src/usertrack.o src/validate.o src/capture.o src/summaries.o
+DATA        = $(wildcard usertrack--*.sql)
+PGFILEDESC  = "usertrack - per-user analytics of LLM traces"
+
+REGRESS      = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=usertrack
+
+ISOLATION      = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=usertrack
+
+TAP_TESTS   = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# libpq-driven test programs
+PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
+PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
+TEST_PROGRAMS  = test/difftest
+
+test/%: test/%.c
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(PG_INCLUDEDIR) -o $@ $< -L$(PG_LIBDIR) -lpq -lpthread $(TEST_LDFLAGS)
+
+test-programs: $(TEST_PROGRAMS)
+
+.PHONY: test-programs

@@ -412,7 +412,7 @@ SELECT t.user_id,
        t.id AS trace_id,
        t."timestamp",
        t.name,
-       pg_catalog.nullif(t.session_id, '') AS session_id,
+       NULLIF(t.session_id, '') AS session_id,
        t.tags,
        t.release,
        t.version,
@@ -424,8 +424,9 @@ SELECT t.user_id,
        a.model_cost,
        a.errors,
        a.scores,
-       GREATEST(a.last_end OPERATOR(pg_catalog.-) a.first_start,
-                '0'::pg_catalog.interval) AS latency
+       CASE WHEN a.first_start IS NOT NULL
+            THEN GREATEST(a.last_end OPERATOR(pg_catalog.-) a.first_start,
+                          '0'::pg_catalog.interval) END AS latency
   FROM usertrack.traces t
   JOIN usertrack.trace_totals a ON a.trace_id OPERATOR(pg_catalog.=) t.id
  WHERE t.user_id OPERATOR(pg_catalog.<>) '';
@@ -547,11 +548,11 @@ SELECT pg_catalog.count(*) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) '') A
        COALESCE(pg_catalog.sum(u.errors), 0) AS errors,
        COALESCE(pg_catalog.sum(u.traces) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) ''), 0) AS user_events,
        pg_catalog.round(COALESCE(pg_catalog.sum(u.traces) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) ''), 0)
-             OPERATOR(pg_catalog./) pg_catalog.nullif(pg_catalog.sum(u.traces), 0), 4) AS user_events_share,
+             OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(u.traces), 0), 4) AS user_events_share,
        pg_catalog.round(COALESCE(pg_catalog.sum(u.total_tokens) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) ''), 0)
-             OPERATOR(pg_catalog./) pg_catalog.nullif(pg_catalog.sum(u.total_tokens), 0), 4) AS user_tokens_share,
+             OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(u.total_tokens), 0), 4) AS user_tokens_share,
        pg_catalog.round(COALESCE(pg_catalog.sum(u.model_cost) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) ''), 0)
-             OPERATOR(pg_catalog./) pg_catalog.nullif(pg_catalog.sum(u.model_cost), 0), 4) AS user_cost_share
+             OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(u.model_cost), 0), 4) AS user_cost_share
   FROM usertrack.user_totals u;
 COMMENT ON VIEW usertrack.totals IS 'One row: totals over all traces, those without a user included, and the share that carries a user id';
 COMMENT ON COLUMN usertrack.totals.users IS 'Users with at least one trace';
@@ -600,7 +601,7 @@ WITH o AS (
 ), t AS (
     SELECT t.id,
            COALESCE(t.user_id, '') AS user_id,
-           pg_catalog.nullif(t.session_id, '') AS session_id,
+           NULLIF(t.session_id, '') AS session_id,
            t."timestamp",
            (t."timestamp" AT TIME ZONE 'UTC')::pg_catalog.date AS day
       FROM usertrack.traces t
@@ -741,7 +742,8 @@ WITH rt AS MATERIALIZED (
                         nullif(t.session_id, '') AS session_id, t.tags, t.release,
                         t.version, t.environment, r.observations, r.input_tokens,
                         r.output_tokens, r.total_tokens, r.model_cost, r.errors, r.scores,
-                        GREATEST(r.last_end - r.first_start, interval '0') AS latency
+                        CASE WHEN r.first_start IS NOT NULL
+                             THEN GREATEST(r.last_end - r.first_start, interval '0') END AS latency
                    FROM usertrack.traces t JOIN rt r ON r.trace_id = t.id
                   WHERE t.user_id <> '') b
         ON b.trace_id = a.trace_id

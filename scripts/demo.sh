@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# scripts/demo.sh: see usertrack at work in one command on a fresh Debian 12.
+#
+# Installs what is missing (PostgreSQL 15 with its server headers, a C
+# toolchain), builds and installs the extension, starts a throw-away cluster
+# with pg_virtualenv, loads the sample of scripts/sample.sql and prints the
+# totals, the heaviest users, the detail of the heaviest one, and the result
+# of verify().  The cluster is removed when the script ends.
+#
+# Usage: bash scripts/demo.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ "${1:-}" != "--inside" ]]; then
+    sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then
+        sudo="sudo"
+    fi
+
+    packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib make gcc libpq-dev)
+    missing=()
+    for p in "${packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    if ((${#missing[@]})); then
+        echo "== installing ${missing[*]}"
+        $sudo apt-get update
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+
+    # Debian can have several PostgreSQL versions side by side: pin 15.
+    export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+
+    echo "== building"
+    make -s PG_CONFIG="$PG_CONFIG"
+    echo "== installing into $("$PG_CONFIG" --pkglibdir)"
+    $sudo make -s install PG_CONFIG="$PG_CONFIG"
+
+    echo "== starting a throw-away PostgreSQL 15 cluster"
+    # -t keeps the cluster in a temporary directory even as root, so that
+    # several runs do not clash; it is dropped when the command ends.
+    exec pg_virtualenv -t -v 15 bash "$PWD/scripts/demo.sh" --inside
+fi
+
+# From here on we run inside pg_virtualenv: PGHOST, PGPORT, PGUSER,
+# PGPASSWORD and PGDATABASE point at the throw-away cluster.
+psql=(psql -X -q -v ON_ERROR_STOP=1 -P pager=off)
+
+"${psql[@]}" -c 'CREATE EXTENSION usertrack'
+echo "== loading scripts/sample.sql"
+"${psql[@]}" -f scripts/sample.sql
+
+"${psql[@]}" <<'SQL'
+\pset footer off
+
+\echo
+\echo '== usertrack.totals: everything, with and without a user (expanded)'
+\x on
+SELECT * FROM usertrack.totals;
+\x off
+
+\echo
+\echo '== usertrack.all_users: the 15 heaviest users by model cost'
+SELECT user_id, first_event::timestamp(0) AS first_event,
+       last_event::timestamp(0) AS last_event, total_events AS traces,
+       total_observations AS observations, input_tokens, output_tokens,
+       total_tokens, round(model_cost, 4) AS model_cost, sessions, scores,
+       errors, active_days
+  FROM usertrack.all_users
+ ORDER BY model_cost DESC, user_id
+ LIMIT 15;
+
+SELECT user_id AS heavy FROM usertrack.all_users
+ ORDER BY model_cost DESC, user_id LIMIT 1 \gset
+
+\echo
+\echo '== one user in detail, the heaviest:' :heavy
+\echo '-- their all_users row (expanded)'
+\x on
+SELECT * FROM usertrack.all_users WHERE user_id = :'heavy';
+\x off
+
+\echo
+\echo '-- their last 10 traces (usertrack.user_traces)'
+SELECT trace_id, "timestamp"::timestamp(0) AS "timestamp", name, session_id,
+       observations AS obs, total_tokens AS tokens,
+       round(model_cost, 5) AS model_cost, errors, scores,
+       date_trunc('milliseconds', latency) AS latency
+  FROM usertrack.user_traces
+ WHERE user_id = :'heavy'
+ ORDER BY "timestamp" DESC
+ LIMIT 10;
+
+\echo
+\echo '-- their sessions, latest first (usertrack.user_sessions)'
+SELECT session_id, first_event::timestamp(0) AS first_event, traces,
+       observations AS obs, total_tokens AS tokens,
+       round(model_cost, 5) AS model_cost, errors, scores,
+       date_trunc('second', duration) AS duration
+  FROM usertrack.user_sessions
+ WHERE user_id = :'heavy'
+ ORDER BY last_event DESC
+ LIMIT 15;
+SELECT count(*) AS sessions_of_the_user FROM usertrack.user_sessions
+ WHERE user_id = :'heavy';
+
+\echo
+\echo '-- their scores, latest first (usertrack.user_scores)'
+SELECT "timestamp"::timestamp(0) AS "timestamp", name, data_type, source,
+       value, string_value, comment, trace_id
+  FROM usertrack.user_scores
+ WHERE user_id = :'heavy'
+ ORDER BY "timestamp" DESC, score_id
+ LIMIT 15;
+SELECT name, data_type, count(*) AS scores, round(avg(value)::numeric, 3) AS avg_value
+  FROM usertrack.user_scores
+ WHERE user_id = :'heavy'
+ GROUP BY name, data_type
+ ORDER BY name;
+
+\echo
+\echo '-- their last 7 days (usertrack.user_daily)'
+SELECT day, traces, observations, input_tokens, output_tokens, total_tokens,
+       round(model_cost, 4) AS model_cost, errors, scores
+  FROM usertrack.user_daily
+ WHERE user_id = :'heavy'
+   AND day > (now() AT TIME ZONE 'UTC')::date - 7
+ ORDER BY day;
+
+\echo
+\echo '== usertrack.verify(): differences between the views and a recomputation from scratch (0 = consistent)'
+SELECT count(*) AS differences FROM usertrack.verify();
+SELECT count(*) > 0 AS inconsistent FROM usertrack.verify() \gset
+\if :inconsistent
+\echo 'verify() is not empty: the first differences'
+SELECT * FROM usertrack.verify() LIMIT 20;
+\endif
+SQL

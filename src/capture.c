@@ -1,0 +1,557 @@
+/*
+ * capture.c
+ *
+ * The trigger side.  Statement-level AFTER triggers on the three input
+ * tables read the statement's transition tables (old and new rows) and fold
+ * them into one TraceChange per distinct trace id: what the statement adds
+ * to or removes from that trace's observations and scores, or how it moves
+ * the trace itself (inserted, deleted, given another user, session or day).
+ * summaries.c then applies the changes, one write per key.
+ *
+ * An UPDATE or an upsert shows each row twice, old and new: deltas of
+ * unchanged columns cancel out, and a statement that changes nothing counted
+ * (a new output, a new name) writes nothing at all.
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "usertrack.h"
+
+PG_FUNCTION_INFO_V1(usertrack_traces_changed);
+PG_FUNCTION_INFO_V1(usertrack_observations_changed);
+PG_FUNCTION_INFO_V1(usertrack_scores_changed);
+
+/* A map from NUL-terminated strings to pointers. */
+typedef struct StringMapEntry
+{
+	const char *key;
+	void	   *value;
+	uint32		hash;
+	char		status;
+} StringMapEntry;
+
+#define SH_PREFIX		strmap
+#define SH_ELEMENT_TYPE StringMapEntry
+#define SH_KEY_TYPE		const char *
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), strlen(k))
+#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* One row of a transition table, reduced to what the totals need. */
+typedef struct InputRow
+{
+	char	   *id;
+	char	   *trace_id;		/* observations and scores */
+	Measures	m;				/* observations and scores */
+	TimestampTz start;			/* observations: start_time */
+	TimestampTz last_end;		/* observations: coalesce(end_time, start_time) */
+	bool		span_unchanged; /* UPDATE kept the row's trace and times */
+	Attribution attribution;	/* traces */
+} InputRow;
+
+typedef struct RowList
+{
+	InputRow   *rows;
+	int			n;
+	int			cap;
+} RowList;
+
+/* Column numbers of what we read, found by name once per statement. */
+typedef struct Columns
+{
+	AttrNumber	id;
+	AttrNumber	trace_id;
+	AttrNumber	user_id;
+	AttrNumber	session_id;
+	AttrNumber	timestamp;
+	AttrNumber	start_time;
+	AttrNumber	end_time;
+	AttrNumber	input_tokens;
+	AttrNumber	output_tokens;
+	AttrNumber	total_tokens;
+	AttrNumber	input_cost;
+	AttrNumber	output_cost;
+	AttrNumber	total_cost;
+	AttrNumber	level;
+} Columns;
+
+typedef void (*ReadRow) (TupleTableSlot *slot, const Columns *cols, InputRow *row);
+
+static TriggerData *
+statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname)
+{
+	TriggerData *td;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() was not called by the trigger manager", funcname)));
+	td = (TriggerData *) fcinfo->context;
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be fired AFTER ... FOR EACH STATEMENT", funcname)));
+	if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) &&
+		((TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_newtable == NULL) ||
+		 (TRIGGER_FIRED_BY_DELETE(td->tg_event) && td->tg_oldtable == NULL) ||
+		 (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+		  (td->tg_oldtable == NULL || td->tg_newtable == NULL))))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() needs the transition tables of its statement", funcname),
+				 errhint("Declare the trigger with REFERENCING OLD TABLE / NEW TABLE, as the extension script does.")));
+	return td;
+}
+
+static AttrNumber
+column_number(TupleDesc desc, const char *name)
+{
+	int			attnum = SPI_fnumber(desc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "usertrack: input table has no column \"%s\"", name);
+	return (AttrNumber) attnum;
+}
+
+static char *
+text_column(TupleTableSlot *slot, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, attnum, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static bool
+int8_column(TupleTableSlot *slot, AttrNumber attnum, int64 *value)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, attnum, &isnull);
+
+	*value = isnull ? 0 : DatumGetInt64(d);
+	return !isnull;
+}
+
+/* Reads every row of a transition table with its own read pointer. */
+static void
+read_rows(Tuplestorestate *store, TupleDesc desc, const Columns *cols,
+		  ReadRow read, RowList *list)
+{
+	TupleTableSlot *slot;
+	int			ptr;
+
+	list->n = 0;
+	list->cap = 0;
+	list->rows = NULL;
+	if (store == NULL)
+		return;
+
+	list->cap = 64;
+	list->rows = palloc(sizeof(InputRow) * list->cap);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(store, ptr);
+	tuplestore_rescan(store);
+	while (tuplestore_gettupleslot(store, true, false, slot))
+	{
+		if (list->n == list->cap)
+		{
+			list->cap *= 2;
+			list->rows = repalloc(list->rows, sizeof(InputRow) * list->cap);
+		}
+		memset(&list->rows[list->n], 0, sizeof(InputRow));
+		read(slot, cols, &list->rows[list->n]);
+		list->n++;
+	}
+	tuplestore_select_read_pointer(store, 0);
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+static TraceChange *
+change_for(strmap_hash *changes, char *trace_id)
+{
+	bool		found;
+	StringMapEntry *e = strmap_insert(changes, trace_id, &found);
+
+	if (!found)
+	{
+		TraceChange *ch = palloc0(sizeof(TraceChange));
+
+		ch->trace_id = trace_id;
+		e->value = ch;
+	}
+	return (TraceChange *) e->value;
+}
+
+static int
+compare_changes(const void *a, const void *b)
+{
+	const TraceChange *ca = *(const TraceChange *const *) a;
+	const TraceChange *cb = *(const TraceChange *const *) b;
+
+	return strcmp(ca->trace_id, cb->trace_id);
+}
+
+/*
+ * The changes that write something, sorted by trace id: the order in which
+ * every statement takes the rows, so that no two statements wait for each
+ * other in opposite orders.
+ */
+static TraceChange **
+sorted_changes(strmap_hash *changes, bool keep_all, int *nchanges)
+{
+	TraceChange **out = palloc(sizeof(TraceChange *) * (changes->members + 1));
+	strmap_iterator it;
+	StringMapEntry *e;
+	int			n = 0;
+
+	strmap_start_iterate(changes, &it);
+	while ((e = strmap_iterate(changes, &it)) != NULL)
+	{
+		TraceChange *ch = (TraceChange *) e->value;
+
+		if (keep_all || !measures_are_zero(&ch->delta) ||
+			ch->added.valid || ch->removed.valid)
+			out[n++] = ch;
+	}
+	if (n > 1)
+		qsort(out, n, sizeof(TraceChange *), compare_changes);
+	*nchanges = n;
+	return out;
+}
+
+static MemoryContext
+begin_statement_work(void)
+{
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
+											   "usertrack statement",
+											   ALLOCSET_DEFAULT_SIZES);
+
+	return MemoryContextSwitchTo(work);
+}
+
+static void
+end_statement_work(MemoryContext caller)
+{
+	MemoryContext work = CurrentMemoryContext;
+
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(work);
+}
+
+/* ---------------------------------------------------------------------
+ * observations
+ * --------------------------------------------------------------------- */
+
+static void
+read_observation(TupleTableSlot *slot, const Columns *c, InputRow *row)
+{
+	bool		isnull;
+	bool		has_total;
+	Datum		d;
+	int64		total;
+
+	row->id = text_column(slot, c->id);
+	row->trace_id = text_column(slot, c->trace_id);
+	row->start = DatumGetTimestampTz(slot_getattr(slot, c->start_time, &isnull));
+	d = slot_getattr(slot, c->end_time, &isnull);
+	row->last_end = isnull ? row->start : DatumGetTimestampTz(d);
+
+	row->m.observations = 1;
+	int8_column(slot, c->input_tokens, &row->m.input_tokens);
+	int8_column(slot, c->output_tokens, &row->m.output_tokens);
+	has_total = int8_column(slot, c->total_tokens, &total);
+	row->m.total_tokens = has_total ? total :
+		row->m.input_tokens + row->m.output_tokens;
+
+	/* cost = coalesce(total_cost, input_cost + output_cost, 0) */
+	d = slot_getattr(slot, c->total_cost, &isnull);
+	if (!isnull)
+		row->m.model_cost = DatumGetNumericCopy(d);
+	else
+	{
+		bool		in_null,
+					out_null;
+		Datum		in = slot_getattr(slot, c->input_cost, &in_null);
+		Datum		out = slot_getattr(slot, c->output_cost, &out_null);
+
+		if (!in_null && !out_null)
+			row->m.model_cost = DatumGetNumeric(DirectFunctionCall2(numeric_add, in, out));
+		else if (!in_null)
+			row->m.model_cost = DatumGetNumericCopy(in);
+		else if (!out_null)
+			row->m.model_cost = DatumGetNumericCopy(out);
+	}
+
+	d = slot_getattr(slot, c->level, &isnull);
+	if (!isnull)
+	{
+		text	   *level = DatumGetTextPP(d);
+
+		row->m.errors = (VARSIZE_ANY_EXHDR(level) == 5 &&
+						 memcmp(VARDATA_ANY(level), "ERROR", 5) == 0) ? 1 : 0;
+	}
+}
+
+/*
+ * In an UPDATE, a row that keeps its trace and its times cannot move the
+ * trace's first start or last end: mark both versions so that neither
+ * forces a recomputation of the trace's time span.
+ */
+static void
+pair_unchanged_spans(RowList *old_rows, RowList *new_rows)
+{
+	strmap_hash *by_id;
+
+	if (old_rows->n == 0 || new_rows->n == 0)
+		return;
+	by_id = strmap_create(CurrentMemoryContext, new_rows->n, NULL);
+	for (int i = 0; i < new_rows->n; i++)
+	{
+		bool		found;
+		StringMapEntry *e = strmap_insert(by_id, new_rows->rows[i].id, &found);
+
+		e->value = &new_rows->rows[i];
+	}
+	for (int i = 0; i < old_rows->n; i++)
+	{
+		InputRow   *o = &old_rows->rows[i];
+		StringMapEntry *e = strmap_lookup(by_id, o->id);
+		InputRow   *n;
+
+		if (e == NULL)
+			continue;
+		n = (InputRow *) e->value;
+		if (strcmp(o->trace_id, n->trace_id) == 0 &&
+			o->start == n->start && o->last_end == n->last_end)
+			o->span_unchanged = n->span_unchanged = true;
+	}
+}
+
+Datum
+usertrack_observations_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = statement_trigger_data(fcinfo, "observations_changed");
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	MemoryContext caller;
+	Columns		c;
+	RowList		old_rows,
+				new_rows;
+	strmap_hash *changes;
+	TraceChange **sorted;
+	int			nsorted;
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		apply_truncate(INPUT_OBSERVATIONS);
+		return PointerGetDatum(NULL);
+	}
+
+	caller = begin_statement_work();
+	memset(&c, 0, sizeof(c));
+	c.id = column_number(desc, "id");
+	c.trace_id = column_number(desc, "trace_id");
+	c.start_time = column_number(desc, "start_time");
+	c.end_time = column_number(desc, "end_time");
+	c.input_tokens = column_number(desc, "input_tokens");
+	c.output_tokens = column_number(desc, "output_tokens");
+	c.total_tokens = column_number(desc, "total_tokens");
+	c.input_cost = column_number(desc, "input_cost");
+	c.output_cost = column_number(desc, "output_cost");
+	c.total_cost = column_number(desc, "total_cost");
+	c.level = column_number(desc, "level");
+
+	read_rows(td->tg_oldtable, desc, &c, read_observation, &old_rows);
+	read_rows(td->tg_newtable, desc, &c, read_observation, &new_rows);
+	pair_unchanged_spans(&old_rows, &new_rows);
+
+	changes = strmap_create(CurrentMemoryContext, old_rows.n + new_rows.n + 1, NULL);
+	for (int i = 0; i < old_rows.n; i++)
+	{
+		InputRow   *r = &old_rows.rows[i];
+		TraceChange *ch = change_for(changes, r->trace_id);
+
+		measures_add(&ch->delta, &r->m, -1);
+		if (!r->span_unchanged)
+			timespan_include(&ch->removed, r->start, r->last_end);
+	}
+	for (int i = 0; i < new_rows.n; i++)
+	{
+		InputRow   *r = &new_rows.rows[i];
+		TraceChange *ch = change_for(changes, r->trace_id);
+
+		measures_add(&ch->delta, &r->m, 1);
+		if (!r->span_unchanged)
+			timespan_include(&ch->added, r->start, r->last_end);
+	}
+
+	sorted = sorted_changes(changes, false, &nsorted);
+	if (nsorted > 0)
+		apply_measure_changes(sorted, nsorted);
+
+	end_statement_work(caller);
+	return PointerGetDatum(NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * scores
+ * --------------------------------------------------------------------- */
+
+static void
+read_score(TupleTableSlot *slot, const Columns *c, InputRow *row)
+{
+	row->id = text_column(slot, c->id);
+	row->trace_id = text_column(slot, c->trace_id);
+	row->m.scores = 1;
+}
+
+Datum
+usertrack_scores_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = statement_trigger_data(fcinfo, "scores_changed");
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	MemoryContext caller;
+	Columns		c;
+	RowList		lists[2];
+	strmap_hash *changes;
+	TraceChange **sorted;
+	int			nsorted;
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		apply_truncate(INPUT_SCORES);
+		return PointerGetDatum(NULL);
+	}
+
+	caller = begin_statement_work();
+	memset(&c, 0, sizeof(c));
+	c.id = column_number(desc, "id");
+	c.trace_id = column_number(desc, "trace_id");
+
+	read_rows(td->tg_oldtable, desc, &c, read_score, &lists[0]);
+	read_rows(td->tg_newtable, desc, &c, read_score, &lists[1]);
+
+	changes = strmap_create(CurrentMemoryContext, lists[0].n + lists[1].n + 1, NULL);
+	for (int l = 0; l < 2; l++)
+	{
+		for (int i = 0; i < lists[l].n; i++)
+		{
+			InputRow   *r = &lists[l].rows[i];
+
+			/* scores that name no trace count for no trace and no user */
+			if (r->trace_id == NULL || r->trace_id[0] == '\0')
+				continue;
+			measures_add(&change_for(changes, r->trace_id)->delta, &r->m,
+						 l == 0 ? -1 : 1);
+		}
+	}
+
+	sorted = sorted_changes(changes, false, &nsorted);
+	if (nsorted > 0)
+		apply_measure_changes(sorted, nsorted);
+
+	end_statement_work(caller);
+	return PointerGetDatum(NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * traces
+ * --------------------------------------------------------------------- */
+
+static void
+read_trace(TupleTableSlot *slot, const Columns *c, InputRow *row)
+{
+	bool		isnull;
+	Attribution *a = &row->attribution;
+	char	   *session;
+
+	row->id = text_column(slot, c->id);
+	a->present = true;
+	a->user_id = text_column(slot, c->user_id);
+	if (a->user_id == NULL)
+		a->user_id = "";
+	session = text_column(slot, c->session_id);
+	a->session_id = (session != NULL && session[0] != '\0') ? session : NULL;
+	a->ts = DatumGetTimestampTz(slot_getattr(slot, c->timestamp, &isnull));
+	a->day = usertrack_utc_day(a->ts);
+}
+
+static bool
+same_attribution(const Attribution *a, const Attribution *b)
+{
+	if (a->present != b->present)
+		return false;
+	if (!a->present)
+		return true;
+	if (a->ts != b->ts || strcmp(a->user_id, b->user_id) != 0)
+		return false;
+	if ((a->session_id == NULL) != (b->session_id == NULL))
+		return false;
+	return a->session_id == NULL || strcmp(a->session_id, b->session_id) == 0;
+}
+
+Datum
+usertrack_traces_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = statement_trigger_data(fcinfo, "traces_changed");
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	MemoryContext caller;
+	Columns		c;
+	RowList		old_rows,
+				new_rows;
+	strmap_hash *changes;
+	TraceChange **sorted;
+	int			nsorted;
+	int			nkept = 0;
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		apply_truncate(INPUT_TRACES);
+		return PointerGetDatum(NULL);
+	}
+
+	caller = begin_statement_work();
+	memset(&c, 0, sizeof(c));
+	c.id = column_number(desc, "id");
+	c.user_id = column_number(desc, "user_id");
+	c.session_id = column_number(desc, "session_id");
+	c.timestamp = column_number(desc, "timestamp");
+
+	read_rows(td->tg_oldtable, desc, &c, read_trace, &old_rows);
+	read_rows(td->tg_newtable, desc, &c, read_trace, &new_rows);
+
+	changes = strmap_create(CurrentMemoryContext, old_rows.n + new_rows.n + 1, NULL);
+	for (int i = 0; i < old_rows.n; i++)
+		change_for(changes, old_rows.rows[i].id)->old = old_rows.rows[i].attribution;
+	for (int i = 0; i < new_rows.n; i++)
+		change_for(changes, new_rows.rows[i].id)->new = new_rows.rows[i].attribution;
+
+	/* keep the traces whose attribution or timestamp changed */
+	sorted = sorted_changes(changes, true, &nsorted);
+	for (int i = 0; i < nsorted; i++)
+		if (!same_attribution(&sorted[i]->old, &sorted[i]->new))
+			sorted[nkept++] = sorted[i];
+	if (nkept > 0)
+		apply_attribution_changes(sorted, nkept);
+
+	end_statement_work(caller);
+	return PointerGetDatum(NULL);
+}

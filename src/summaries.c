@@ -1,0 +1,1225 @@
+/*
+ * summaries.c
+ *
+ * The summary writer.  It takes the per-trace changes of one statement
+ * (capture.c) and applies them to the maintained tables in one fixed order:
+ *
+ *   1. trace_totals, one upsert for all changed trace ids.  Every writer
+ *      passes through this row and reads back, under its lock, whom the
+ *      trace counts for (observation and score writers) or what is already
+ *      counted under it (trace writers).  Two transactions that race on one
+ *      trace therefore meet here: the second waits for the first and sees
+ *      its result, so nothing is counted for nobody or counted twice.
+ *   2. user_session_totals, user_daily_totals, then user_totals, one upsert
+ *      each for all changed keys, with the number of sessions and active
+ *      days following the rows born and dead in the first two.
+ *
+ * Each upsert takes its rows in sorted key order (the arrays are sorted and
+ * unnest keeps their order), so two statements never wait for each other in
+ * opposite orders.  First and last timestamps grow with LEAST/GREATEST; when
+ * a statement removes the current first or last one, just those keys are
+ * recomputed through the input tables' indexes, after their rows are locked
+ * and so with a snapshot that sees every committed change before ours.
+ *
+ * All of it runs as the extension owner with search_path pinned to
+ * pg_catalog, pg_temp, through SPI plans prepared once per backend.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "usertrack.h"
+
+/* ---------------------------------------------------------------------
+ * Measures
+ * --------------------------------------------------------------------- */
+
+static Numeric
+numeric_zero(void)
+{
+	static Numeric zero = NULL;
+
+	if (zero == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = DatumGetNumeric(DirectFunctionCall1(int4_numeric, Int32GetDatum(0)));
+		MemoryContextSwitchTo(old);
+	}
+	return zero;
+}
+
+void
+measures_add(Measures *into, const Measures *m, int sign)
+{
+	into->traces += sign * m->traces;
+	into->observations += sign * m->observations;
+	into->input_tokens += sign * m->input_tokens;
+	into->output_tokens += sign * m->output_tokens;
+	into->total_tokens += sign * m->total_tokens;
+	into->errors += sign * m->errors;
+	into->scores += sign * m->scores;
+	if (m->model_cost != NULL)
+	{
+		Numeric		c = m->model_cost;
+
+		if (sign < 0)
+			c = DatumGetNumeric(DirectFunctionCall1(numeric_uminus,
+													NumericGetDatum(c)));
+		into->model_cost = into->model_cost == NULL ? c :
+			DatumGetNumeric(DirectFunctionCall2(numeric_add,
+												NumericGetDatum(into->model_cost),
+												NumericGetDatum(c)));
+	}
+}
+
+bool
+measures_are_zero(const Measures *m)
+{
+	if (m->traces != 0 || m->observations != 0 || m->input_tokens != 0 ||
+		m->output_tokens != 0 || m->total_tokens != 0 || m->errors != 0 ||
+		m->scores != 0)
+		return false;
+	return m->model_cost == NULL ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+										  NumericGetDatum(m->model_cost),
+										  NumericGetDatum(numeric_zero()))) == 0;
+}
+
+void
+timespan_include(TimeSpan *span, TimestampTz first, TimestampTz last)
+{
+	if (!span->valid)
+	{
+		span->valid = true;
+		span->first = first;
+		span->last = last;
+		return;
+	}
+	if (first < span->first)
+		span->first = first;
+	if (last > span->last)
+		span->last = last;
+}
+
+/*
+ * After keys lost some timestamps (removed), their stored first and last
+ * values (first, last, as now stored) may be stale only if a removed value
+ * reached them.
+ */
+static bool
+span_needs_recompute(const TimeSpan *removed, bool first_null, TimestampTz first,
+					 bool last_null, TimestampTz last)
+{
+	if (!removed->valid)
+		return false;
+	return first_null || last_null || removed->first <= first ||
+		removed->last >= last;
+}
+
+/* ---------------------------------------------------------------------
+ * Rollup keys: (user), (user, session) and (user, day)
+ * --------------------------------------------------------------------- */
+
+typedef struct RollupKey
+{
+	const char *user_id;
+	const char *session_id;		/* per (user, session) only */
+	DateADT		day;			/* per (user, day) only */
+} RollupKey;
+
+typedef struct RollupChange
+{
+	RollupKey	key;
+	uint32		hash;
+	char		status;
+	Measures	delta;
+	TimeSpan	added;			/* trace timestamps added */
+	TimeSpan	removed;		/* trace timestamps removed */
+	int64		sessions_delta; /* per user: sessions born minus dead */
+	int64		days_delta;		/* per user: days born minus dead */
+} RollupChange;
+
+static uint32
+rollup_key_hash(RollupKey k)
+{
+	uint32		h = hash_bytes((const unsigned char *) k.user_id, strlen(k.user_id));
+
+	if (k.session_id != NULL)
+		h = hash_combine(h, hash_bytes((const unsigned char *) k.session_id,
+									   strlen(k.session_id)));
+	return hash_combine(h, murmurhash32((uint32) k.day));
+}
+
+static int
+rollup_key_compare(const RollupKey *a, const RollupKey *b)
+{
+	int			c = strcmp(a->user_id, b->user_id);
+
+	if (c != 0)
+		return c;
+	if (a->session_id != b->session_id)
+	{
+		if (a->session_id == NULL)
+			return -1;
+		if (b->session_id == NULL)
+			return 1;
+		c = strcmp(a->session_id, b->session_id);
+		if (c != 0)
+			return c;
+	}
+	return a->day < b->day ? -1 : (a->day > b->day ? 1 : 0);
+}
+
+#define SH_PREFIX		rollup
+#define SH_ELEMENT_TYPE RollupChange
+#define SH_KEY_TYPE		RollupKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k) rollup_key_hash(k)
+#define SH_EQUAL(tb, a, b) (rollup_key_compare(&(a), &(b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct RollupSet
+{
+	rollup_hash *sessions;
+	rollup_hash *days;
+	rollup_hash *users;
+} RollupSet;
+
+static RollupChange *
+rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
+		   DateADT day)
+{
+	RollupKey	k;
+	bool		found;
+	RollupChange *e;
+
+	k.user_id = user_id;
+	k.session_id = session_id;
+	k.day = day;
+	e = rollup_insert(h, k, &found);
+	if (!found)
+	{
+		memset(&e->delta, 0, sizeof(e->delta));
+		memset(&e->added, 0, sizeof(e->added));
+		memset(&e->removed, 0, sizeof(e->removed));
+		e->sessions_delta = 0;
+		e->days_delta = 0;
+	}
+	return e;
+}
+
+/*
+ * Adds (sign = 1) or removes (sign = -1) the contribution of one trace, or of
+ * observations and scores under it, to the trace's rollup keys.  With
+ * count_trace the trace itself is counted, with its timestamp.
+ */
+static void
+add_contribution(RollupSet *rs, const Attribution *a, const Measures *m,
+				 int sign, bool count_trace)
+{
+	Measures	d = *m;
+	RollupChange *e[3];
+	int			n = 0;
+
+	d.traces = count_trace ? 1 : 0;
+	e[n++] = rollup_for(rs->users, a->user_id, NULL, 0);
+	if (a->session_id != NULL)
+		e[n++] = rollup_for(rs->sessions, a->user_id, a->session_id, 0);
+	measures_add(&rollup_for(rs->days, a->user_id, NULL, a->day)->delta, &d, sign);
+	for (int i = 0; i < n; i++)
+	{
+		measures_add(&e[i]->delta, &d, sign);
+		if (count_trace)
+			timespan_include(sign > 0 ? &e[i]->added : &e[i]->removed,
+							 a->ts, a->ts);
+	}
+}
+
+static int
+compare_rollups(const void *a, const void *b)
+{
+	return rollup_key_compare(&(*(const RollupChange *const *) a)->key,
+							  &(*(const RollupChange *const *) b)->key);
+}
+
+/* The rollup changes that write something, in key order. */
+static RollupChange **
+sorted_rollups(rollup_hash *h, int *n)
+{
+	RollupChange **out = palloc(sizeof(RollupChange *) * (h->members + 1));
+	rollup_iterator it;
+	RollupChange *e;
+
+	*n = 0;
+	rollup_start_iterate(h, &it);
+	while ((e = rollup_iterate(h, &it)) != NULL)
+		if (!measures_are_zero(&e->delta) || e->added.valid || e->removed.valid ||
+			e->sessions_delta != 0 || e->days_delta != 0)
+			out[(*n)++] = e;
+	if (*n > 1)
+		qsort(out, *n, sizeof(RollupChange *), compare_rollups);
+	return out;
+}
+
+/* ---------------------------------------------------------------------
+ * Statement arguments: one array per column
+ * --------------------------------------------------------------------- */
+
+typedef struct ArgColumn
+{
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+	Datum	   *values;
+	bool	   *nulls;
+} ArgColumn;
+
+static void
+arg_init(ArgColumn *c, Oid elemtype, int capacity)
+{
+	c->elemtype = elemtype;
+	get_typlenbyvalalign(elemtype, &c->typlen, &c->typbyval, &c->typalign);
+	c->n = 0;
+	c->values = palloc(sizeof(Datum) * Max(capacity, 1));
+	c->nulls = palloc(sizeof(bool) * Max(capacity, 1));
+}
+
+static void
+arg_push(ArgColumn *c, Datum value, bool isnull)
+{
+	c->values[c->n] = value;
+	c->nulls[c->n] = isnull;
+	c->n++;
+}
+
+static void
+arg_push_text(ArgColumn *c, const char *s)
+{
+	arg_push(c, s ? CStringGetTextDatum(s) : (Datum) 0, s == NULL);
+}
+
+static Datum
+arg_array(ArgColumn *c)
+{
+	int			dims[1];
+	int			lbs[1];
+
+	dims[0] = c->n;
+	lbs[0] = 1;
+	return PointerGetDatum(construct_md_array(c->values, c->nulls, 1, dims, lbs,
+											  c->elemtype, c->typlen,
+											  c->typbyval, c->typalign));
+}
+
+/* The measure columns, in the order every statement below lists them. */
+typedef struct MeasureArgs
+{
+	ArgColumn	traces,
+				observations,
+				input_tokens,
+				output_tokens,
+				total_tokens,
+				model_cost,
+				errors,
+				scores;
+} MeasureArgs;
+
+static void
+measure_args_init(MeasureArgs *a, int capacity)
+{
+	arg_init(&a->traces, INT8OID, capacity);
+	arg_init(&a->observations, INT8OID, capacity);
+	arg_init(&a->input_tokens, INT8OID, capacity);
+	arg_init(&a->output_tokens, INT8OID, capacity);
+	arg_init(&a->total_tokens, INT8OID, capacity);
+	arg_init(&a->model_cost, NUMERICOID, capacity);
+	arg_init(&a->errors, INT8OID, capacity);
+	arg_init(&a->scores, INT8OID, capacity);
+}
+
+static void
+measure_args_push(MeasureArgs *a, const Measures *m)
+{
+	arg_push(&a->traces, Int64GetDatum(m->traces), false);
+	arg_push(&a->observations, Int64GetDatum(m->observations), false);
+	arg_push(&a->input_tokens, Int64GetDatum(m->input_tokens), false);
+	arg_push(&a->output_tokens, Int64GetDatum(m->output_tokens), false);
+	arg_push(&a->total_tokens, Int64GetDatum(m->total_tokens), false);
+	arg_push(&a->model_cost,
+			 NumericGetDatum(m->model_cost ? m->model_cost : numeric_zero()),
+			 false);
+	arg_push(&a->errors, Int64GetDatum(m->errors), false);
+	arg_push(&a->scores, Int64GetDatum(m->scores), false);
+}
+
+/*
+ * Appends the measure arrays to args, from position *pos; trace_totals has
+ * no traces column.
+ */
+static void
+measure_args_arrays(MeasureArgs *a, bool with_traces, Datum *args, int *pos)
+{
+	if (with_traces)
+		args[(*pos)++] = arg_array(&a->traces);
+	args[(*pos)++] = arg_array(&a->observations);
+	args[(*pos)++] = arg_array(&a->input_tokens);
+	args[(*pos)++] = arg_array(&a->output_tokens);
+	args[(*pos)++] = arg_array(&a->total_tokens);
+	args[(*pos)++] = arg_array(&a->model_cost);
+	args[(*pos)++] = arg_array(&a->errors);
+	args[(*pos)++] = arg_array(&a->scores);
+}
+
+static void
+push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
+{
+	arg_push(first, TimestampTzGetDatum(span->first), !span->valid);
+	arg_push(last, TimestampTzGetDatum(span->last), !span->valid);
+}
+
+/* ---------------------------------------------------------------------
+ * The statements, prepared once per backend
+ * --------------------------------------------------------------------- */
+
+#define MEASURE_COLUMNS \
+	"traces, observations, input_tokens, output_tokens, total_tokens, " \
+	"model_cost, errors, scores"
+#define TRACE_MEASURE_COLUMNS \
+	"observations, input_tokens, output_tokens, total_tokens, model_cost, " \
+	"errors, scores"
+#define ADD_TRACE_MEASURES \
+	"observations = t.observations + excluded.observations, " \
+	"input_tokens = t.input_tokens + excluded.input_tokens, " \
+	"output_tokens = t.output_tokens + excluded.output_tokens, " \
+	"total_tokens = t.total_tokens + excluded.total_tokens, " \
+	"model_cost = t.model_cost + excluded.model_cost, " \
+	"errors = t.errors + excluded.errors, " \
+	"scores = t.scores + excluded.scores"
+#define ADD_MEASURES \
+	"traces = t.traces + excluded.traces, " ADD_TRACE_MEASURES
+#define WIDEN_EVENTS \
+	"first_event = LEAST(t.first_event, excluded.first_event), " \
+	"last_event = GREATEST(t.last_event, excluded.last_event)"
+
+/*
+ * First and last trace timestamp of a user (and session), through the
+ * indexes on traces (user_id, timestamp) and (user_id, session_id,
+ * timestamp).  User '' stands for NULL and '' alike.
+ */
+#define TRACE_TIME(agg, extra) \
+	"CASE WHEN t.user_id = '' THEN LEAST(" \
+	"(SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id IS NULL" extra "), " \
+	"(SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = ''" extra ")) " \
+	"ELSE (SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = t.user_id" extra ") END"
+
+typedef enum QueryId
+{
+	Q_TRACE_ADD,
+	Q_TRACE_SET,
+	Q_TRACE_RESPAN,
+	Q_TRACE_DROP,
+	Q_SESSION_ADD,
+	Q_SESSION_DROP,
+	Q_SESSION_REFRAME,
+	Q_DAY_ADD,
+	Q_DAY_DROP,
+	Q_USER_ADD,
+	Q_USER_DROP,
+	Q_USER_REFRAME,
+	NUM_QUERIES
+} QueryId;
+
+typedef struct QueryDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[13];
+} QueryDef;
+
+#define T TEXTARRAYOID
+#define I INT8ARRAYOID
+#define N NUMERICARRAYOID
+#define TS TIMESTAMPTZARRAYOID
+#define D DATEARRAYOID
+#define B BOOLARRAYOID
+
+static const QueryDef queries[NUM_QUERIES] = {
+	[Q_TRACE_ADD] = {
+		"INSERT INTO usertrack.trace_totals AS t (trace_id, " TRACE_MEASURE_COLUMNS
+		", first_start, last_end) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
+		"first_start = LEAST(t.first_start, excluded.first_start), "
+		"last_end = GREATEST(t.last_end, excluded.last_end) "
+		"RETURNING trace_id, present, user_id, session_id, day, observations, "
+		"scores, first_start, last_end",
+		10, {T, I, I, I, I, N, I, I, TS, TS}
+	},
+	[Q_TRACE_SET] = {
+		"INSERT INTO usertrack.trace_totals AS t "
+		"(trace_id, present, user_id, session_id, day) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5) "
+		"ON CONFLICT (trace_id) DO UPDATE SET present = excluded.present, "
+		"user_id = excluded.user_id, session_id = excluded.session_id, "
+		"day = excluded.day "
+		"RETURNING trace_id, " TRACE_MEASURE_COLUMNS,
+		5, {T, B, T, T, D}
+	},
+	[Q_TRACE_RESPAN] = {
+		"UPDATE usertrack.trace_totals t SET "
+		"first_start = (SELECT min(o.start_time) FROM usertrack.observations o "
+		"WHERE o.trace_id = t.trace_id), "
+		"last_end = (SELECT max(COALESCE(o.end_time, o.start_time)) "
+		"FROM usertrack.observations o WHERE o.trace_id = t.trace_id) "
+		"WHERE t.trace_id = ANY ($1)",
+		1, {T}
+	},
+	[Q_TRACE_DROP] = {
+		"DELETE FROM usertrack.trace_totals t WHERE t.trace_id = ANY ($1) "
+		"AND NOT t.present AND t.observations = 0 AND t.scores = 0",
+		1, {T}
+	},
+	[Q_SESSION_ADD] = {
+		"INSERT INTO usertrack.user_session_totals AS t (user_id, session_id, "
+		MEASURE_COLUMNS ", first_event, last_event) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+		"ON CONFLICT (user_id, session_id) DO UPDATE SET " ADD_MEASURES ", "
+		WIDEN_EVENTS " RETURNING traces, first_event, last_event",
+		12, {T, T, I, I, I, I, I, N, I, I, TS, TS}
+	},
+	[Q_SESSION_DROP] = {
+		"DELETE FROM usertrack.user_session_totals t "
+		"USING unnest($1, $2) AS k(user_id, session_id) "
+		"WHERE t.user_id = k.user_id AND t.session_id = k.session_id "
+		"AND t.traces = 0",
+		2, {T, T}
+	},
+	[Q_SESSION_REFRAME] = {
+		"UPDATE usertrack.user_session_totals t SET "
+		"first_event = " TRACE_TIME("min", " AND x.session_id = t.session_id") ", "
+		"last_event = " TRACE_TIME("max", " AND x.session_id = t.session_id") " "
+		"FROM unnest($1, $2) AS k(user_id, session_id) "
+		"WHERE t.user_id = k.user_id AND t.session_id = k.session_id",
+		2, {T, T}
+	},
+	[Q_DAY_ADD] = {
+		"INSERT INTO usertrack.user_daily_totals AS t (user_id, day, "
+		MEASURE_COLUMNS ") "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+		"ON CONFLICT (user_id, day) DO UPDATE SET " ADD_MEASURES " "
+		"RETURNING traces",
+		10, {T, D, I, I, I, I, I, N, I, I}
+	},
+	[Q_DAY_DROP] = {
+		"DELETE FROM usertrack.user_daily_totals t "
+		"USING unnest($1, $2) AS k(user_id, day) "
+		"WHERE t.user_id = k.user_id AND t.day = k.day AND t.traces = 0",
+		2, {T, D}
+	},
+	[Q_USER_ADD] = {
+		"INSERT INTO usertrack.user_totals AS t (user_id, " MEASURE_COLUMNS
+		", sessions, active_days, first_event, last_event) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+		"ON CONFLICT (user_id) DO UPDATE SET " ADD_MEASURES ", "
+		"sessions = t.sessions + excluded.sessions, "
+		"active_days = t.active_days + excluded.active_days, "
+		WIDEN_EVENTS " RETURNING traces, first_event, last_event",
+		13, {T, I, I, I, I, I, N, I, I, I, I, TS, TS}
+	},
+	[Q_USER_DROP] = {
+		"DELETE FROM usertrack.user_totals t WHERE t.user_id = ANY ($1) "
+		"AND t.traces = 0",
+		1, {T}
+	},
+	[Q_USER_REFRAME] = {
+		"UPDATE usertrack.user_totals t SET "
+		"first_event = " TRACE_TIME("min", "") ", "
+		"last_event = " TRACE_TIME("max", "") " "
+		"WHERE t.user_id = ANY ($1)",
+		1, {T}
+	},
+};
+
+#undef T
+#undef I
+#undef N
+#undef TS
+#undef D
+#undef B
+
+static SPIPlanPtr plans[NUM_QUERIES];
+
+/*
+ * Runs a prepared statement; returns the number of rows it processed, and
+ * leaves RETURNING rows in SPI_tuptable.
+ */
+static uint64
+run_query(QueryId q, Datum *args)
+{
+	int			rc;
+
+	if (plans[q] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(queries[q].sql, queries[q].nargs,
+									   (Oid *) queries[q].argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "usertrack: could not prepare statement %d: %s",
+				 (int) q, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "usertrack: could not keep statement %d", (int) q);
+		plans[q] = plan;
+	}
+	rc = SPI_execute_plan(plans[q], args, NULL, false, 0);
+	if (rc < 0)
+		elog(ERROR, "usertrack: statement %d failed: %s", (int) q,
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+static Datum
+result_value(int row, int column, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+						 column, isnull);
+}
+
+static int64
+result_int8(int row, int column)
+{
+	bool		isnull;
+	Datum		d = result_value(row, column, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+static char *
+result_text(int row, int column)
+{
+	bool		isnull;
+	Datum		d = result_value(row, column, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* RETURNING rows come in the order of the input arrays; check it. */
+static void
+check_result_count(QueryId q, uint64 processed, int expected)
+{
+	if (processed != (uint64) expected || SPI_tuptable == NULL)
+		elog(ERROR, "usertrack: statement %d returned " UINT64_FORMAT
+			 " rows for %d keys", (int) q, processed, expected);
+}
+
+/* ---------------------------------------------------------------------
+ * Running as the extension owner
+ * --------------------------------------------------------------------- */
+
+typedef struct Maintenance
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	MemoryContext work;
+} Maintenance;
+
+/* The owner of the extension, looked up once per transaction. */
+static Oid
+extension_owner(void)
+{
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static Oid	cached_owner = InvalidOid;
+	LocalTransactionId lxid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+#if PG_VERSION_NUM >= 170000
+	lxid = MyProc->vxid.lxid;
+#else
+	lxid = MyProc->lxid;
+#endif
+	if (lxid == cached_lxid && OidIsValid(cached_owner))
+		return cached_owner;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("usertrack"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"usertrack\" is not installed in this database")));
+	cached_owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	cached_lxid = lxid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return cached_owner;
+}
+
+/*
+ * Switches to the extension owner, so that a writer with rights on the input
+ * tables only keeps every total right, and pins search_path so that nothing
+ * a user creates can stand in for what the statements name.  An error
+ * anywhere later is cleaned up by transaction abort.
+ */
+static void
+begin_maintenance(Maintenance *m)
+{
+	m->work = CurrentMemoryContext;
+	GetUserIdAndSecContext(&m->save_userid, &m->save_sec_context);
+	SetUserIdAndSecContext(extension_owner(),
+						   m->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	m->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "usertrack: SPI_connect failed");
+	/* allocate what outlives single statements in the caller's context */
+	MemoryContextSwitchTo(m->work);
+}
+
+static void
+end_maintenance(Maintenance *m)
+{
+	SPI_finish();
+	MemoryContextSwitchTo(m->work);
+	AtEOXact_GUC(true, m->save_nestlevel);
+	SetUserIdAndSecContext(m->save_userid, m->save_sec_context);
+}
+
+/* ---------------------------------------------------------------------
+ * Rollups: sessions, then days, then users
+ * --------------------------------------------------------------------- */
+
+static void
+rollups_init(RollupSet *rs, int expected)
+{
+	rs->sessions = rollup_create(CurrentMemoryContext, expected, NULL);
+	rs->days = rollup_create(CurrentMemoryContext, expected, NULL);
+	rs->users = rollup_create(CurrentMemoryContext, expected, NULL);
+}
+
+/* Born: the row holds exactly the traces this statement added. */
+static int
+birth_or_death(const RollupChange *e, int64 traces_now)
+{
+	if (traces_now == 0)
+		return -1;
+	if (e->delta.traces > 0 && traces_now == e->delta.traces)
+		return 1;
+	return 0;
+}
+
+static void
+apply_sessions(RollupSet *rs)
+{
+	RollupChange **keys;
+	int			n;
+	ArgColumn	users,
+				sessions,
+				first,
+				last,
+				drop_users,
+				drop_sessions,
+				re_users,
+				re_sessions;
+	MeasureArgs m;
+	Datum		args[12];
+	int			pos = 0;
+
+	keys = sorted_rollups(rs->sessions, &n);
+	if (n == 0)
+		return;
+	arg_init(&users, TEXTOID, n);
+	arg_init(&sessions, TEXTOID, n);
+	arg_init(&first, TIMESTAMPTZOID, n);
+	arg_init(&last, TIMESTAMPTZOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push_text(&users, keys[i]->key.user_id);
+		arg_push_text(&sessions, keys[i]->key.session_id);
+		measure_args_push(&m, &keys[i]->delta);
+		push_timespan(&first, &last, &keys[i]->added);
+	}
+	args[pos++] = arg_array(&users);
+	args[pos++] = arg_array(&sessions);
+	measure_args_arrays(&m, true, args, &pos);
+	args[pos++] = arg_array(&first);
+	args[pos++] = arg_array(&last);
+	check_result_count(Q_SESSION_ADD, run_query(Q_SESSION_ADD, args), n);
+
+	arg_init(&drop_users, TEXTOID, n);
+	arg_init(&drop_sessions, TEXTOID, n);
+	arg_init(&re_users, TEXTOID, n);
+	arg_init(&re_sessions, TEXTOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		RollupChange *e = keys[i];
+		bool		first_null,
+					last_null;
+		TimestampTz f = DatumGetTimestampTz(result_value(i, 2, &first_null));
+		TimestampTz l = DatumGetTimestampTz(result_value(i, 3, &last_null));
+		int			bd = birth_or_death(e, result_int8(i, 1));
+
+		rollup_for(rs->users, e->key.user_id, NULL, 0)->sessions_delta += bd;
+		if (bd < 0)
+		{
+			arg_push_text(&drop_users, e->key.user_id);
+			arg_push_text(&drop_sessions, e->key.session_id);
+		}
+		else if (bd == 0 &&
+				 span_needs_recompute(&e->removed, first_null, f, last_null, l))
+		{
+			arg_push_text(&re_users, e->key.user_id);
+			arg_push_text(&re_sessions, e->key.session_id);
+		}
+	}
+	if (drop_users.n > 0)
+	{
+		args[0] = arg_array(&drop_users);
+		args[1] = arg_array(&drop_sessions);
+		run_query(Q_SESSION_DROP, args);
+	}
+	if (re_users.n > 0)
+	{
+		args[0] = arg_array(&re_users);
+		args[1] = arg_array(&re_sessions);
+		run_query(Q_SESSION_REFRAME, args);
+	}
+}
+
+static void
+apply_days(RollupSet *rs)
+{
+	RollupChange **keys;
+	int			n;
+	ArgColumn	users,
+				days,
+				drop_users,
+				drop_days;
+	MeasureArgs m;
+	Datum		args[10];
+	int			pos = 0;
+
+	keys = sorted_rollups(rs->days, &n);
+	if (n == 0)
+		return;
+	arg_init(&users, TEXTOID, n);
+	arg_init(&days, DATEOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push_text(&users, keys[i]->key.user_id);
+		arg_push(&days, DateADTGetDatum(keys[i]->key.day), false);
+		measure_args_push(&m, &keys[i]->delta);
+	}
+	args[pos++] = arg_array(&users);
+	args[pos++] = arg_array(&days);
+	measure_args_arrays(&m, true, args, &pos);
+	check_result_count(Q_DAY_ADD, run_query(Q_DAY_ADD, args), n);
+
+	arg_init(&drop_users, TEXTOID, n);
+	arg_init(&drop_days, DATEOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		int			bd = birth_or_death(keys[i], result_int8(i, 1));
+
+		rollup_for(rs->users, keys[i]->key.user_id, NULL, 0)->days_delta += bd;
+		if (bd < 0)
+		{
+			arg_push_text(&drop_users, keys[i]->key.user_id);
+			arg_push(&drop_days, DateADTGetDatum(keys[i]->key.day), false);
+		}
+	}
+	if (drop_users.n > 0)
+	{
+		args[0] = arg_array(&drop_users);
+		args[1] = arg_array(&drop_days);
+		run_query(Q_DAY_DROP, args);
+	}
+}
+
+static void
+apply_users(RollupSet *rs)
+{
+	RollupChange **keys;
+	int			n;
+	ArgColumn	users,
+				sessions,
+				days,
+				first,
+				last,
+				drops,
+				reframes;
+	MeasureArgs m;
+	Datum		args[13];
+	int			pos = 0;
+
+	keys = sorted_rollups(rs->users, &n);
+	if (n == 0)
+		return;
+	arg_init(&users, TEXTOID, n);
+	arg_init(&sessions, INT8OID, n);
+	arg_init(&days, INT8OID, n);
+	arg_init(&first, TIMESTAMPTZOID, n);
+	arg_init(&last, TIMESTAMPTZOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push_text(&users, keys[i]->key.user_id);
+		measure_args_push(&m, &keys[i]->delta);
+		arg_push(&sessions, Int64GetDatum(keys[i]->sessions_delta), false);
+		arg_push(&days, Int64GetDatum(keys[i]->days_delta), false);
+		push_timespan(&first, &last, &keys[i]->added);
+	}
+	args[pos++] = arg_array(&users);
+	measure_args_arrays(&m, true, args, &pos);
+	args[pos++] = arg_array(&sessions);
+	args[pos++] = arg_array(&days);
+	args[pos++] = arg_array(&first);
+	args[pos++] = arg_array(&last);
+	check_result_count(Q_USER_ADD, run_query(Q_USER_ADD, args), n);
+
+	arg_init(&drops, TEXTOID, n);
+	arg_init(&reframes, TEXTOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		RollupChange *e = keys[i];
+		bool		first_null,
+					last_null;
+		TimestampTz f = DatumGetTimestampTz(result_value(i, 2, &first_null));
+		TimestampTz l = DatumGetTimestampTz(result_value(i, 3, &last_null));
+		int			bd = birth_or_death(e, result_int8(i, 1));
+
+		if (bd < 0)
+			arg_push_text(&drops, e->key.user_id);
+		else if (bd == 0 &&
+				 span_needs_recompute(&e->removed, first_null, f, last_null, l))
+			arg_push_text(&reframes, e->key.user_id);
+	}
+	if (drops.n > 0)
+	{
+		args[0] = arg_array(&drops);
+		run_query(Q_USER_DROP, args);
+	}
+	if (reframes.n > 0)
+	{
+		args[0] = arg_array(&reframes);
+		run_query(Q_USER_REFRAME, args);
+	}
+}
+
+static void
+apply_rollups(RollupSet *rs)
+{
+	apply_sessions(rs);
+	apply_days(rs);
+	apply_users(rs);
+}
+
+/* ---------------------------------------------------------------------
+ * Entry points
+ * --------------------------------------------------------------------- */
+
+static void
+check_key(QueryId q, int row, const char *expected)
+{
+	bool		isnull;
+	Datum		d = result_value(row, 1, &isnull);
+	text	   *t;
+
+	if (isnull)
+		elog(ERROR, "usertrack: statement %d returned a NULL key", (int) q);
+	t = DatumGetTextPP(d);
+	if ((size_t) VARSIZE_ANY_EXHDR(t) != strlen(expected) ||
+		memcmp(VARDATA_ANY(t), expected, VARSIZE_ANY_EXHDR(t)) != 0)
+		elog(ERROR, "usertrack: statement %d returned its rows out of order",
+			 (int) q);
+}
+
+/*
+ * Observations and scores: add their measures to their traces, and to the
+ * users of the traces that exist.
+ */
+void
+apply_measure_changes(TraceChange **changes, int n)
+{
+	Maintenance mt;
+	RollupSet	rs;
+	ArgColumn	ids,
+				first,
+				last,
+				respan,
+				drop;
+	MeasureArgs m;
+	Datum		args[10];
+	int			pos = 0;
+
+	begin_maintenance(&mt);
+	rollups_init(&rs, n);
+	arg_init(&ids, TEXTOID, n);
+	arg_init(&first, TIMESTAMPTZOID, n);
+	arg_init(&last, TIMESTAMPTZOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push_text(&ids, changes[i]->trace_id);
+		measure_args_push(&m, &changes[i]->delta);
+		push_timespan(&first, &last, &changes[i]->added);
+	}
+	args[pos++] = arg_array(&ids);
+	measure_args_arrays(&m, false, args, &pos);
+	args[pos++] = arg_array(&first);
+	args[pos++] = arg_array(&last);
+	check_result_count(Q_TRACE_ADD, run_query(Q_TRACE_ADD, args), n);
+
+	arg_init(&respan, TEXTOID, n);
+	arg_init(&drop, TEXTOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		TraceChange *ch = changes[i];
+		bool		isnull,
+					first_null,
+					last_null;
+		bool		present;
+		TimestampTz f,
+					l;
+
+		check_key(Q_TRACE_ADD, i, ch->trace_id);
+		present = DatumGetBool(result_value(i, 2, &isnull));
+		f = DatumGetTimestampTz(result_value(i, 8, &first_null));
+		l = DatumGetTimestampTz(result_value(i, 9, &last_null));
+		if (present)
+		{
+			Attribution a;
+
+			a.present = true;
+			a.user_id = result_text(i, 3);
+			a.session_id = result_text(i, 4);
+			a.day = DatumGetDateADT(result_value(i, 5, &isnull));
+			a.ts = 0;
+			if (a.user_id == NULL)
+				elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
+					 ch->trace_id);
+			add_contribution(&rs, &a, &ch->delta, 1, false);
+		}
+		else if (result_int8(i, 6) == 0 && result_int8(i, 7) == 0)
+			arg_push_text(&drop, ch->trace_id);
+		if (span_needs_recompute(&ch->removed, first_null, f, last_null, l))
+			arg_push_text(&respan, ch->trace_id);
+	}
+	if (respan.n > 0)
+	{
+		args[0] = arg_array(&respan);
+		run_query(Q_TRACE_RESPAN, args);
+	}
+	if (drop.n > 0)
+	{
+		args[0] = arg_array(&drop);
+		run_query(Q_TRACE_DROP, args);
+	}
+	apply_rollups(&rs);
+	end_maintenance(&mt);
+}
+
+static bool
+same_keys(const Attribution *a, const Attribution *b)
+{
+	if (a->present != b->present)
+		return false;
+	if (!a->present)
+		return true;
+	if (a->day != b->day || strcmp(a->user_id, b->user_id) != 0)
+		return false;
+	if ((a->session_id == NULL) != (b->session_id == NULL))
+		return false;
+	return a->session_id == NULL || strcmp(a->session_id, b->session_id) == 0;
+}
+
+/*
+ * Traces inserted, deleted or changed: record whom each trace counts for on
+ * its row, read back what is counted under it, and move that from the old
+ * keys to the new ones.  A trace that keeps its keys and only changes its
+ * timestamp moves nothing but the first and last events.
+ */
+void
+apply_attribution_changes(TraceChange **changes, int n)
+{
+	Maintenance mt;
+	RollupSet	rs;
+	TraceChange **movers;
+	int			nmovers = 0;
+	Measures	none;
+
+	begin_maintenance(&mt);
+	rollups_init(&rs, n);
+	memset(&none, 0, sizeof(none));
+	movers = palloc(sizeof(TraceChange *) * n);
+	for (int i = 0; i < n; i++)
+	{
+		TraceChange *ch = changes[i];
+
+		if (same_keys(&ch->old, &ch->new))
+		{
+			add_contribution(&rs, &ch->old, &none, -1, true);
+			add_contribution(&rs, &ch->new, &none, 1, true);
+		}
+		else
+			movers[nmovers++] = ch;
+	}
+
+	if (nmovers > 0)
+	{
+		ArgColumn	ids,
+					present,
+					users,
+					sessions,
+					days,
+					drop;
+		Datum		args[5];
+
+		arg_init(&ids, TEXTOID, nmovers);
+		arg_init(&present, BOOLOID, nmovers);
+		arg_init(&users, TEXTOID, nmovers);
+		arg_init(&sessions, TEXTOID, nmovers);
+		arg_init(&days, DATEOID, nmovers);
+		for (int i = 0; i < nmovers; i++)
+		{
+			Attribution *a = &movers[i]->new;
+
+			arg_push_text(&ids, movers[i]->trace_id);
+			arg_push(&present, BoolGetDatum(a->present), false);
+			arg_push_text(&users, a->present ? a->user_id : NULL);
+			arg_push_text(&sessions, a->present ? a->session_id : NULL);
+			arg_push(&days, DateADTGetDatum(a->day), !a->present);
+		}
+		args[0] = arg_array(&ids);
+		args[1] = arg_array(&present);
+		args[2] = arg_array(&users);
+		args[3] = arg_array(&sessions);
+		args[4] = arg_array(&days);
+		check_result_count(Q_TRACE_SET, run_query(Q_TRACE_SET, args), nmovers);
+
+		arg_init(&drop, TEXTOID, nmovers);
+		for (int i = 0; i < nmovers; i++)
+		{
+			TraceChange *ch = movers[i];
+			Measures	under;
+			bool		isnull;
+			Datum		cost;
+
+			check_key(Q_TRACE_SET, i, ch->trace_id);
+			under.traces = 0;
+			under.observations = result_int8(i, 2);
+			under.input_tokens = result_int8(i, 3);
+			under.output_tokens = result_int8(i, 4);
+			under.total_tokens = result_int8(i, 5);
+			cost = result_value(i, 6, &isnull);
+			under.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
+			under.errors = result_int8(i, 7);
+			under.scores = result_int8(i, 8);
+
+			if (ch->old.present)
+				add_contribution(&rs, &ch->old, &under, -1, true);
+			if (ch->new.present)
+				add_contribution(&rs, &ch->new, &under, 1, true);
+			else if (under.observations == 0 && under.scores == 0)
+				arg_push_text(&drop, ch->trace_id);
+		}
+		if (drop.n > 0)
+		{
+			args[0] = arg_array(&drop);
+			run_query(Q_TRACE_DROP, args);
+		}
+	}
+	apply_rollups(&rs);
+	end_maintenance(&mt);
+}
+
+/*
+ * TRUNCATE of an input table: take what came from it out of every
+ * maintained table.  The maintained tables are locked whole, in the order
+ * every writer takes their rows, so concurrent writers of the other input
+ * tables finish first or wait.
+ */
+void
+apply_truncate(InputTable table)
+{
+	static const char *const traces_sql[] = {
+		"UPDATE usertrack.trace_totals SET present = false, user_id = NULL, "
+		"session_id = NULL, day = NULL WHERE present",
+		"DELETE FROM usertrack.user_session_totals",
+		"DELETE FROM usertrack.user_daily_totals",
+		"DELETE FROM usertrack.user_totals",
+		NULL
+	};
+	static const char *const observations_sql[] = {
+		"UPDATE usertrack.trace_totals SET observations = 0, input_tokens = 0, "
+		"output_tokens = 0, total_tokens = 0, model_cost = 0, errors = 0, "
+		"first_start = NULL, last_end = NULL "
+		"WHERE observations <> 0 OR first_start IS NOT NULL",
+		"UPDATE usertrack.user_session_totals SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0",
+		"UPDATE usertrack.user_daily_totals SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0",
+		"UPDATE usertrack.user_totals SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0",
+		NULL
+	};
+	static const char *const scores_sql[] = {
+		"UPDATE usertrack.trace_totals SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.user_session_totals SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.user_daily_totals SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.user_totals SET scores = 0 WHERE scores <> 0",
+		NULL
+	};
+	const char *const *sql = table == INPUT_TRACES ? traces_sql :
+		table == INPUT_OBSERVATIONS ? observations_sql : scores_sql;
+	Maintenance mt;
+
+	begin_maintenance(&mt);
+	if (SPI_execute("LOCK TABLE usertrack.trace_totals, "
+					"usertrack.user_session_totals, usertrack.user_daily_totals, "
+					"usertrack.user_totals IN EXCLUSIVE MODE", false, 0) < 0)
+		elog(ERROR, "usertrack: could not lock the maintained tables");
+	for (; *sql; sql++)
+		if (SPI_execute(*sql, false, 0) < 0)
+			elog(ERROR, "usertrack: could not apply TRUNCATE: %s", *sql);
+	if (SPI_execute("DELETE FROM usertrack.trace_totals WHERE NOT present "
+					"AND observations = 0 AND scores = 0", false, 0) < 0)
+		elog(ERROR, "usertrack: could not apply TRUNCATE");
+	end_maintenance(&mt);
+}

@@ -1,0 +1,89 @@
+/*
+ * usertrack.h
+ *
+ * Types shared by the trigger side (capture.c), which turns the transition
+ * tables of one statement into per-trace changes, and the summary writer
+ * (summaries.c), which applies those changes to the maintained tables: first
+ * the per-trace row, then the per-(user, session), per-(user, day) and
+ * per-user rows, each in sorted key order.
+ */
+#ifndef USERTRACK_H
+#define USERTRACK_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+
+/* Longest id, user_id or session_id accepted, in bytes. */
+#define USERTRACK_MAX_ID_BYTES 1024
+
+/*
+ * The measures every rollup keeps.  Counts are exact 64-bit integers; cost is
+ * an exact numeric, NULL standing for zero so that rows without cost cost
+ * nothing to add up.
+ */
+typedef struct Measures
+{
+	int64		traces;
+	int64		observations;
+	int64		input_tokens;
+	int64		output_tokens;
+	int64		total_tokens;
+	int64		errors;
+	int64		scores;
+	Numeric		model_cost;
+} Measures;
+
+/* A range of timestamps added to or removed from a key. */
+typedef struct TimeSpan
+{
+	bool		valid;
+	TimestampTz first;
+	TimestampTz last;
+} TimeSpan;
+
+/* Whom a trace counts for. */
+typedef struct Attribution
+{
+	bool		present;		/* the trace row exists */
+	char	   *user_id;		/* '' when the trace has no user */
+	char	   *session_id;		/* NULL when the trace has no session */
+	DateADT		day;			/* UTC day of the trace timestamp */
+	TimestampTz ts;				/* the trace timestamp */
+} Attribution;
+
+/* What one statement changes about one trace id. */
+typedef struct TraceChange
+{
+	char	   *trace_id;
+	Measures	delta;			/* observations, tokens, cost, errors, scores */
+	TimeSpan	added;			/* observation times added */
+	TimeSpan	removed;		/* observation times removed */
+	Attribution old;			/* traces trigger: before the statement */
+	Attribution new;			/* traces trigger: after the statement */
+} TraceChange;
+
+/* Which input table a TRUNCATE emptied. */
+typedef enum InputTable
+{
+	INPUT_TRACES,
+	INPUT_OBSERVATIONS,
+	INPUT_SCORES
+} InputTable;
+
+/* measures.c-like helpers, in summaries.c */
+extern void measures_add(Measures *into, const Measures *m, int sign);
+extern bool measures_are_zero(const Measures *m);
+extern void timespan_include(TimeSpan *span, TimestampTz first, TimestampTz last);
+
+/* summaries.c: apply sorted changes (sorted by trace_id, bytewise) */
+extern void apply_measure_changes(TraceChange **changes, int nchanges);
+extern void apply_attribution_changes(TraceChange **changes, int nchanges);
+extern void apply_truncate(InputTable table);
+
+/* validate.c */
+extern DateADT usertrack_utc_day(TimestampTz ts);
+
+#endif							/* USERTRACK_H */

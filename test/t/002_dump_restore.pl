@@ -1,0 +1,280 @@
+# pg_dump and restore give identical views and an empty verify().
+#
+# The input tables are marked with pg_extension_config_dump, the maintained
+# tables are not: a dump holds CREATE EXTENSION and the input rows, and the
+# restore's COPY fires the triggers, which rebuild every total.  This test
+# loads awkward data on node A (observations and scores whose trace is
+# absent, scores without a trace, observations that arrived before their
+# trace, users and sessions changed by UPDATE, deletes, upserts, odd user
+# ids), dumps it in plain and custom format, restores it on node B into
+# fresh databases (psql for the plain dump, pg_restore for the custom one,
+# once serially and once with four parallel jobs, which loads the input
+# tables concurrently) and compares every view between the source and each
+# restored database.
+#
+# The tests create their own clusters, so they must run as a user other
+# than root.  The extension must be installed first (as root: make install).
+# Run as user postgres from a copy of the tree that postgres owns:
+#
+#   cp -a /work/main /tmp/usertrack-tap && chown -R postgres: /tmp/usertrack-tap
+#   cd /tmp/usertrack-tap && runuser -u postgres -- \
+#       make installcheck REGRESS= ISOLATION= PROVE_TESTS=test/t/002_dump_restore.pl
+#
+# or, without make (same environment as PGXS's prove_installcheck):
+#
+#   cd /tmp/usertrack-tap && runuser -u postgres -- env \
+#       PATH=/usr/lib/postgresql/15/bin:$PATH TESTDIR=$PWD PGPORT=65432 \
+#       prove -I /usr/lib/postgresql/15/lib/pgxs/src/test/perl/ -I . \
+#       test/t/002_dump_restore.pl
+#
+# Logs go to tmp_check/log/ of the directory the test runs in.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $source = PostgreSQL::Test::Cluster->new('source');
+$source->init;
+$source->start;
+
+my $target = PostgreSQL::Test::Cluster->new('target');
+$target->init;
+$target->start;
+
+$source->safe_psql('postgres', 'CREATE DATABASE src');
+$source->safe_psql('src', 'CREATE EXTENSION usertrack');
+
+$source->safe_psql(
+	'src', q{
+-- observations that arrive before their trace, and some whose trace never
+-- comes
+INSERT INTO usertrack.observations
+       (id, trace_id, type, input_tokens, output_tokens, input_cost,
+        output_cost, level, start_time, end_time)
+SELECT 'early-' || i, 'tr-' || i, 'GENERATION', 10 * i, i, 0.00001 * i,
+       CASE WHEN i % 2 = 0 THEN 0.00003 * i END,
+       CASE WHEN i % 11 = 0 THEN 'ERROR' ELSE 'DEFAULT' END,
+       timestamptz '2024-05-01 00:00+00' + i * interval '1 minute',
+       timestamptz '2024-05-01 00:00+00' + i * interval '1 minute'
+           + (i % 9) * interval '1 second'
+  FROM pg_catalog.generate_series(1, 250, 3) AS i;
+INSERT INTO usertrack.observations (id, trace_id, total_tokens, total_cost, level)
+SELECT 'orphan-ob-' || i, 'never-' || (i % 7), i, 0.5, 'ERROR'
+  FROM pg_catalog.generate_series(1, 20) AS i;
+
+-- traces: users with odd ids, no user, empty user, sessions, days around
+-- UTC midnight
+INSERT INTO usertrack.traces
+       (id, user_id, session_id, "timestamp", name, tags, metadata, release,
+        version, environment)
+SELECT 'tr-' || i,
+       CASE WHEN i % 10 = 0 THEN NULL
+            WHEN i % 10 = 5 THEN ''
+            WHEN i % 10 = 1 THEN 'O''Brien ' || (i % 3)
+            WHEN i % 10 = 2 THEN 'üser-' || (i % 4) || ' ✓'
+            ELSE 'user-' || (i % 23) END,
+       CASE WHEN i % 4 = 0 THEN NULL
+            WHEN i % 4 = 1 THEN ''
+            ELSE 'sess-' || (i % 17) END,
+       timestamptz '2024-04-30 23:00+00' + i * interval '13 minutes',
+       'chat', ARRAY['t' || (i % 3)], pg_catalog.jsonb_build_object('n', i),
+       'r1', 'v' || (i % 2), CASE WHEN i % 3 = 0 THEN 'production' ELSE 'default' END
+  FROM pg_catalog.generate_series(1, 300) AS i;
+
+-- observations of present traces, with every way of giving cost and tokens
+INSERT INTO usertrack.observations
+       (id, trace_id, type, input_tokens, output_tokens, total_tokens,
+        input_cost, output_cost, total_cost, level, start_time, end_time)
+SELECT 'ob-' || i, 'tr-' || (i % 300 + 1),
+       CASE WHEN i % 3 = 0 THEN 'SPAN' ELSE 'GENERATION' END,
+       CASE WHEN i % 7 <> 0 THEN i % 1000 END,
+       CASE WHEN i % 5 <> 0 THEN i % 333 END,
+       CASE WHEN i % 6 = 0 THEN i END,
+       CASE WHEN i % 4 = 1 THEN 0.000000123456789 * i END,
+       CASE WHEN i % 4 = 2 THEN 0.0000025 * i END,
+       CASE WHEN i % 8 = 3 THEN 0.1 * (i % 10) END,
+       CASE WHEN i % 19 = 0 THEN 'ERROR' WHEN i % 19 = 1 THEN 'WARNING' ELSE 'DEFAULT' END,
+       timestamptz '2024-05-01 00:00+00' + i * interval '1 second',
+       CASE WHEN i % 2 = 0 THEN timestamptz '2024-05-01 00:00+00' + i * interval '3 seconds' END
+  FROM pg_catalog.generate_series(1, 1500) AS i;
+
+-- scores: of present traces, of absent traces, without a trace
+INSERT INTO usertrack.scores
+       (id, trace_id, observation_id, session_id, name, value, string_value,
+        data_type, source, comment)
+SELECT 'sc-' || i,
+       CASE WHEN i % 9 = 0 THEN NULL
+            WHEN i % 9 = 1 THEN ''
+            WHEN i % 9 = 2 THEN 'never-' || (i % 5)
+            ELSE 'tr-' || (i % 300 + 1) END,
+       CASE WHEN i % 5 = 0 THEN 'ob-' || i END,
+       CASE WHEN i % 9 = 0 THEN 'sess-' || (i % 17) END,
+       CASE WHEN i % 3 = 0 THEN 'tone' ELSE 'helpfulness' END,
+       CASE WHEN i % 3 = 0 THEN NULL ELSE (i % 5) / 4.0 END,
+       CASE WHEN i % 3 = 0 THEN 'friendly' END,
+       CASE WHEN i % 3 = 0 THEN 'CATEGORICAL' ELSE 'NUMERIC' END,
+       CASE WHEN i % 2 = 0 THEN 'EVAL' ELSE 'API' END,
+       'comment ' || i
+  FROM pg_catalog.generate_series(1, 400) AS i;
+
+-- users and sessions changed afterwards
+UPDATE usertrack.traces SET user_id = 'moved-' || (pg_catalog.substr(id, 4)::int % 3)
+ WHERE pg_catalog.substr(id, 4)::int % 13 = 0;
+UPDATE usertrack.traces SET user_id = NULL
+ WHERE pg_catalog.substr(id, 4)::int % 29 = 0;
+UPDATE usertrack.traces SET user_id = 'adopted'
+ WHERE id IN ('tr-10', 'tr-20', 'tr-25');
+UPDATE usertrack.traces SET session_id = 'renamed-' || (pg_catalog.substr(id, 4)::int % 2)
+ WHERE pg_catalog.substr(id, 4)::int % 31 = 0;
+UPDATE usertrack.traces SET "timestamp" = "timestamp" + interval '3 days'
+ WHERE pg_catalog.substr(id, 4)::int % 37 = 0;
+
+-- deletes: traces whose observations and scores then wait for nobody,
+-- observations, scores
+DELETE FROM usertrack.traces WHERE pg_catalog.substr(id, 4)::int % 41 = 0;
+DELETE FROM usertrack.observations WHERE id LIKE 'ob-%' AND pg_catalog.substr(id, 4)::int % 43 = 0;
+DELETE FROM usertrack.scores WHERE pg_catalog.substr(id, 4)::int % 47 = 0;
+
+-- upserts: new rows and updates, one moving observations to another trace
+INSERT INTO usertrack.observations AS o (id, trace_id, total_tokens, total_cost)
+SELECT 'ob-' || (i * 50), 'tr-' || (i + 7), 1000 + i, 2.5
+  FROM pg_catalog.generate_series(1, 40) AS i
+ON CONFLICT (id) DO UPDATE
+   SET trace_id = excluded.trace_id, total_tokens = excluded.total_tokens,
+       total_cost = excluded.total_cost;
+INSERT INTO usertrack.scores AS s (id, trace_id, name, value)
+SELECT 'sc-' || (i * 20), 'tr-' || i, 'helpfulness', 1
+  FROM pg_catalog.generate_series(1, 30) AS i
+ON CONFLICT (id) DO UPDATE SET trace_id = excluded.trace_id, value = excluded.value;
+});
+
+# The views, each in a stable order, and the input row counts.
+my @compare = (
+	[ 'all_users', 'SELECT * FROM usertrack.all_users ORDER BY user_id' ],
+	[
+		'user_sessions',
+		'SELECT * FROM usertrack.user_sessions ORDER BY user_id, session_id'
+	],
+	[ 'user_daily', 'SELECT * FROM usertrack.user_daily ORDER BY user_id, day' ],
+	[ 'user_traces', 'SELECT * FROM usertrack.user_traces ORDER BY trace_id' ],
+	[ 'user_scores', 'SELECT * FROM usertrack.user_scores ORDER BY score_id' ],
+	[ 'totals', 'SELECT * FROM usertrack.totals' ],
+	[
+		'trace_totals',
+		'SELECT * FROM usertrack.trace_totals ORDER BY trace_id'
+	],
+	[
+		'input rows', q{
+SELECT (SELECT pg_catalog.count(*) FROM usertrack.traces) || ' '
+    || (SELECT pg_catalog.count(*) FROM usertrack.observations) || ' '
+    || (SELECT pg_catalog.count(*) FROM usertrack.scores)}
+	]);
+
+sub snapshot
+{
+	my ($node, $db) = @_;
+	my %snap;
+	$snap{ $_->[0] } = $node->safe_psql($db, $_->[1]) for @compare;
+	return \%snap;
+}
+
+is($source->safe_psql('src', 'SELECT * FROM usertrack.verify() LIMIT 20'),
+	'', 'verify() is empty in the source');
+
+my $expected = snapshot($source, 'src');
+
+# The data really covers what the test is about.
+is( $source->safe_psql(
+		'src', q{
+SELECT (SELECT pg_catalog.count(*) > 30 FROM usertrack.all_users)
+   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.trace_totals
+         WHERE NOT present AND observations > 0)
+   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.trace_totals
+         WHERE NOT present AND scores > 0)
+   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.scores
+         WHERE COALESCE(trace_id, '') = '')
+   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.all_users
+         WHERE user_id LIKE 'moved-%' OR user_id = 'adopted')
+   AND (SELECT total_events > user_events FROM usertrack.totals)}),
+	't',
+	'the source has users, absent traces, traceless scores and moved users');
+
+my $tempdir = PostgreSQL::Test::Utils::tempdir();
+my $plain = "$tempdir/usertrack.sql";
+my $custom = "$tempdir/usertrack.dump";
+
+$source->command_ok(
+	[ 'pg_dump', '-d', $source->connstr('src'), '-f', $plain ],
+	'pg_dump in plain format');
+$source->command_ok(
+	[ 'pg_dump', '-Fc', '-d', $source->connstr('src'), '-f', $custom ],
+	'pg_dump in custom format');
+
+my $dump_text = PostgreSQL::Test::Utils::slurp_file($plain);
+like(
+	$dump_text,
+	qr/^CREATE EXTENSION IF NOT EXISTS usertrack\b/m,
+	'the dump creates the extension');
+like($dump_text, qr/^COPY usertrack\.traces\b/m,
+	'the dump holds the traces');
+like($dump_text, qr/^COPY usertrack\.observations\b/m,
+	'the dump holds the observations');
+like($dump_text, qr/^COPY usertrack\.scores\b/m, 'the dump holds the scores');
+unlike(
+	$dump_text,
+	qr/^COPY usertrack\.(trace_totals|user_totals|user_session_totals|user_daily_totals)\b/m,
+	'the dump holds no maintained table');
+
+my %restores = (
+	restored_plain => [
+		'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+		'-f', $plain, '-d', $target->connstr('restored_plain')
+	],
+	restored_custom => [
+		'pg_restore', '--exit-on-error',
+		'-d', $target->connstr('restored_custom'), $custom
+	],
+	restored_parallel => [
+		'pg_restore', '--exit-on-error', '-j', '4',
+		'-d', $target->connstr('restored_parallel'), $custom
+	]);
+
+foreach my $db (sort keys %restores)
+{
+	$target->safe_psql('postgres', "CREATE DATABASE $db");
+	$target->command_ok($restores{$db}, "restore into $db");
+
+	is( $target->safe_psql(
+			$db,
+			q{SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'usertrack'}
+		),
+		'1.0',
+		"the dump created the extension in $db");
+	is($target->safe_psql($db, 'SELECT * FROM usertrack.verify() LIMIT 20'),
+		'', "verify() is empty in $db");
+
+	my $got = snapshot($target, $db);
+	foreach my $c (@compare)
+	{
+		is($got->{ $c->[0] }, $expected->{ $c->[0] },
+			"$c->[0] of $db equals the source");
+	}
+
+	# The restored database keeps counting.
+	$target->safe_psql(
+		$db, q{
+INSERT INTO usertrack.traces (id, user_id, "timestamp")
+VALUES ('never-1', 'late', '2024-05-09 10:00+00');
+INSERT INTO usertrack.observations (id, trace_id, total_tokens)
+VALUES ('after-restore', 'never-1', 5);
+});
+	is($target->safe_psql($db, 'SELECT * FROM usertrack.verify() LIMIT 20'),
+		'', "verify() is empty in $db after more writes");
+}
+
+$source->stop;
+$target->stop;
+done_testing();

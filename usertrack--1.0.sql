@@ -843,3 +843,31 @@ COMMENT ON FUNCTION usertrack.rebuild() IS
 
 -- Administrative functions are for the extension owner only.
 REVOKE ALL ON FUNCTION usertrack.rebuild() FROM PUBLIC;
+
+-- The recomputed views mirror the maintained tables column for column.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT v.relname AS view_name, a.attname, d.description
+          FROM pg_catalog.pg_class v
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) v.relnamespace
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) v.oid AND a.attnum OPERATOR(pg_catalog.>) 0
+          LEFT JOIN pg_catalog.pg_class t ON t.relnamespace OPERATOR(pg_catalog.=) n.oid
+               AND t.relname OPERATOR(pg_catalog.=) pg_catalog.substr(v.relname::text, 12)
+          LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid OPERATOR(pg_catalog.=) t.oid
+               AND ta.attname OPERATOR(pg_catalog.=) a.attname
+          LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) t.oid
+               AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+               AND d.objsubid OPERATOR(pg_catalog.=) ta.attnum
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'usertrack'
+           AND v.relname::text LIKE 'recomputed\_%'
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN usertrack.%I.%I IS %L',
+            r.view_name, r.attname,
+            'Recomputed from the input tables: ' OPERATOR(pg_catalog.||)
+            COALESCE(r.description, 'the trace timestamp'));
+    END LOOP;
+END
+$$;

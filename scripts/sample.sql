@@ -433,7 +433,7 @@ UNION ALL
 SELECT md5('score:tone:' || r.trace_id)::uuid::text, r.trace_id, NULL, NULL,
        'tone', NULL, (ARRAY['friendly', 'friendly', 'neutral', 'curt'])[r.tn % 4 + 1],
        'CATEGORICAL', 'ANNOTATION', CASE WHEN r.tn % 4 = 3 THEN 'Too short for an upset customer' END,
-       r.ts + interval '1 day',
+       least(r.ts + interval '1 day', :'anchor'::timestamptz),
        jsonb_build_object('annotator', 'support-team', 'queue', 'weekly-review')
   FROM r
  WHERE r.r_tone < 0.04

@@ -97,7 +97,7 @@ check_id(const char *kind, const char *table, text *id, const char *column,
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("value too long for column %s of %s", column, table),
-				 errdetail("%s has a %s of %d bytes; at most %d are allowed.",
+				 errdetail("%s: %s is %d bytes long; at most %d bytes are allowed.",
 						   row_name(kind, id), column, len,
 						   USERTRACK_MAX_ID_BYTES)));
 }

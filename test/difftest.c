@@ -37,6 +37,7 @@
  * only what the client supplied.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ typedef long long int64;
 
 static const char *const users[] = {
 	"alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi",
-	"ivan", "judy", "O'Brien", "\xc3\xbcn\xc3\xafcode"
+	"ivan", "judy", "O'Brien", "\xc3\xbc" "n" "\xc3\xaf" "code"
 };
 #define N_USERS ((int) (sizeof(users) / sizeof(users[0])))
 
@@ -549,13 +550,18 @@ random_instant(client_t *c)
 	return BASE_MICROS + rnd64(c, WINDOW_DAYS * DAY_MICROS);
 }
 
+/*
+ * A literal for the instant utc.  With local, it may carry no zone (the
+ * session's TimeZone then picks the instant, not utc): never for
+ * observation times, whose end must not come before their start.
+ */
 static void
-random_timestamp_literal(client_t *c, int64 utc, char *out, size_t len)
+random_timestamp_literal(client_t *c, int64 utc, int local, char *out, size_t len)
 {
 	static const int offsets[] = {0, 0, 60, -300, 330, 840, -720, 345, -570};
 	int			off = offsets[rnd(c, (int) (sizeof(offsets) / sizeof(offsets[0])))];
 
-	format_timestamp(out, len, utc, off, rnd(c, 100) < 10 ? 3 : rnd(c, 3));
+	format_timestamp(out, len, utc, off, (local && pct(c, 10)) ? 3 : rnd(c, 3));
 }
 
 /* a cost of m millionths, spelled in one of several ways */
@@ -657,6 +663,9 @@ typedef struct
 	const int  *col_pct;
 	int			ncol;
 	void		(*gen) (client_t *c, genrow *r);
+	char		prefix;			/* ids are prefix + zero-padded number */
+	int			pool;
+	int			width;
 } tabledef;
 
 static void
@@ -667,7 +676,7 @@ gen_trace(client_t *c, genrow *r)
 
 	snprintf(buf, sizeof(buf), "t%02d", rnd(c, N_TRACE_IDS));
 	set_val(r, T_ID, buf);
-	random_timestamp_literal(c, random_instant(c), buf, sizeof(buf));
+	random_timestamp_literal(c, random_instant(c), 1, buf, sizeof(buf));
 	set_val(r, T_TS, buf);
 	if (pct(c, 20))
 		set_null(r, T_NAME);
@@ -732,7 +741,7 @@ gen_observation(client_t *c, genrow *r)
 		set_null(r, O_NAME);
 	else
 		set_val(r, O_NAME, pct(c, 50) ? "llm-call" : "retrieve");
-	random_timestamp_literal(c, start, buf, sizeof(buf));
+	random_timestamp_literal(c, start, 0, buf, sizeof(buf));
 	set_val(r, O_START, buf);
 	if (pct(c, 22))
 		set_null(r, O_END);
@@ -742,7 +751,9 @@ gen_observation(client_t *c, genrow *r)
 
 		if (pct(c, 5))
 			end = start + rnd64(c, 2 * DAY_MICROS);
-		random_timestamp_literal(c, end, buf, sizeof(buf));
+		else if (pct(c, 4))
+			end = start - rnd64(c, 3600000000LL);	/* latency is then 0 */
+		random_timestamp_literal(c, end, 0, buf, sizeof(buf));
 		set_val(r, O_END, buf);
 	}
 	if (pct(c, 30))
@@ -857,13 +868,19 @@ gen_score(client_t *c, genrow *r)
 		set_null(r, S_COMMENT);
 	else
 		set_val(r, S_COMMENT, "looks fine");
-	random_timestamp_literal(c, random_instant(c), buf, sizeof(buf));
+	random_timestamp_literal(c, random_instant(c), 1, buf, sizeof(buf));
 	set_val(r, S_TS, buf);
 }
 
-static const tabledef traces_def = {"usertrack.traces", trace_cols, trace_col_pct, T_NCOL, gen_trace};
-static const tabledef obs_def = {"usertrack.observations", obs_cols, obs_col_pct, O_NCOL, gen_observation};
-static const tabledef scores_def = {"usertrack.scores", score_cols, score_col_pct, S_NCOL, gen_score};
+static const tabledef traces_def = {
+	"usertrack.traces", trace_cols, trace_col_pct, T_NCOL, gen_trace, 't', N_TRACE_IDS, 2
+};
+static const tabledef obs_def = {
+	"usertrack.observations", obs_cols, obs_col_pct, O_NCOL, gen_observation, 'o', N_OBS_IDS, 3
+};
+static const tabledef scores_def = {
+	"usertrack.scores", score_cols, score_col_pct, S_NCOL, gen_score, 's', N_SCORE_IDS, 2
+};
 
 static int
 cmp_genrow(const void *a, const void *b)
@@ -910,6 +927,48 @@ gen_rows(client_t *c, const tabledef *t, genrow *rows, int maxrows, int dedupe)
 		if (strcmp(rows[i].v[0], rows[k - 1].v[0]) != 0)
 			rows[k++] = rows[i];
 	return k;
+}
+
+/*
+ * Gives rows ids that the table does not hold (as this transaction sees
+ * it), so that most plain INSERTs and COPYs succeed; returns the number of
+ * rows kept, or n unchanged when the pool is full.
+ */
+static int
+use_fresh_ids(client_t *c, const tabledef *t, genrow *rows, int n)
+{
+	char		sql[400];
+	PGresult   *res;
+	int			nfree,
+				i;
+
+	snprintf(sql, sizeof(sql),
+			 "SELECT g FROM (SELECT ('%c' || lpad(i::text, %d, '0')) COLLATE \"C\" AS g"
+			 " FROM generate_series(0, %d) i) s"
+			 " WHERE NOT EXISTS (SELECT 1 FROM %s x WHERE x.id = s.g) ORDER BY g",
+			 t->prefix, t->width, t->pool - 1, t->table);
+	log_text(c, sql, NULL);
+	res = PQexec(c->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		classify_error(c, res, sql);
+		PQclear(res);
+		return n;
+	}
+	nfree = PQntuples(res);
+	if (nfree > 0)
+	{
+		int			start = rnd(c, nfree);
+
+		if (n > nfree)
+			n = nfree;
+		/* n consecutive free ids, in order, from a random start */
+		for (i = 0; i < n; i++)
+			set_val(&rows[i], 0, PQgetvalue(res, (start + i) % nfree, 0));
+		qsort(rows, (size_t) n, sizeof(genrow), cmp_genrow);
+	}
+	PQclear(res);
+	return n;
 }
 
 enum
@@ -974,9 +1033,9 @@ build_insert(client_t *c, sbuf *b, const tabledef *t, unsigned mask,
 	if (first)
 		sb_puts(b, "id = EXCLUDED.id");
 	if (mode == INS_UPDATE_WHERE)
-		sb_printf(b, " WHERE %s IS DISTINCT FROM EXCLUDED.%s",
-				  t == &traces_def ? "traces.user_id" : "EXCLUDED.id",
-				  t == &traces_def ? "user_id" : "id");
+		sb_printf(b, " WHERE %s.%s IS DISTINCT FROM EXCLUDED.%s", alias,
+				  t == &traces_def ? "user_id" : "trace_id",
+				  t == &traces_def ? "user_id" : "trace_id");
 }
 
 static int
@@ -987,9 +1046,11 @@ op_insert(client_t *c, const tabledef *t)
 	int			r = rnd(c, 100);
 	int			mode = r < 20 ? INS_PLAIN : r < 38 ? INS_NOTHING :
 		r < 75 ? INS_UPDATE_ALL : r < 92 ? INS_UPDATE_COALESCE : INS_UPDATE_WHERE;
-	int			n = gen_rows(c, t, rows, mode == INS_PLAIN ? 3 : MAX_ROWS,
+	int			n = gen_rows(c, t, rows, mode == INS_PLAIN ? 4 : MAX_ROWS,
 							 mode != INS_PLAIN && mode != INS_NOTHING);
 
+	if (mode == INS_PLAIN && pct(c, 80))
+		n = use_fresh_ids(c, t, rows, n);
 	sb_reset(&c->sql);
 	build_insert(c, &c->sql, t, mask, rows, n, mode);
 	return exec_sql(c, c->sql.p);
@@ -1005,7 +1066,8 @@ op_copy(client_t *c, const tabledef *t)
 				j,
 				first;
 
-	/* usually a fresh id, so that COPY mostly succeeds */
+	if (pct(c, 80))
+		n = use_fresh_ids(c, t, rows, n);
 	sb_reset(&c->sql);
 	sb_reset(&c->data);
 	sb_printf(&c->sql, "COPY %s (", t->table);
@@ -1111,7 +1173,7 @@ op_update_traces(client_t *c)
 					  rnd(c, 3000) - 1500);
 		else
 		{
-			random_timestamp_literal(c, random_instant(c), buf, sizeof(buf));
+			random_timestamp_literal(c, random_instant(c), 1, buf, sizeof(buf));
 			sb_puts(b, "\"timestamp\" = ");
 			sb_lit(b, buf);
 		}
@@ -1122,7 +1184,7 @@ op_update_traces(client_t *c)
 		sb_user(c, b);
 		sb_puts(b, ", session_id = ");
 		sb_lit(b, pick_session(c, buf, sizeof(buf)));
-		random_timestamp_literal(c, random_instant(c), buf, sizeof(buf));
+		random_timestamp_literal(c, random_instant(c), 1, buf, sizeof(buf));
 		sb_puts(b, ", \"timestamp\" = ");
 		sb_lit(b, buf);
 	}
@@ -1219,7 +1281,7 @@ op_update_observations(client_t *c)
 				sb_printf(b, "end_time = start_time + interval '%d seconds'", rnd(c, 5000));
 				break;
 			default:
-				random_timestamp_literal(c, random_instant(c), buf, sizeof(buf));
+				random_timestamp_literal(c, random_instant(c), 1, buf, sizeof(buf));
 				sb_printf(b, "start_time = '%s', end_time = NULL", buf);
 				break;
 		}
@@ -1324,7 +1386,7 @@ op_cte(client_t *c)
 				t2[32];
 
 	pick_trace_id(c, t1, sizeof(t1));
-	pick_trace_id(c, t2, sizeof(t2));
+	snprintf(t2, sizeof(t2), "t%02d", rnd(c, N_TRACE_IDS));
 	sb_reset(b);
 	switch (rnd(c, 4))
 	{
@@ -1855,6 +1917,7 @@ typedef struct
 	otrace	   *t;
 	int			n;
 	int			failures;		/* rows the oracle could not read */
+	vset		user_scores;	/* expected rows of user_scores */
 } oracle;
 
 static char *
@@ -1998,15 +2061,25 @@ load_oracle(PGconn *conn, oracle *o)
 	}
 	PQclear(res);
 
-	res = query(conn, "SELECT trace_id FROM usertrack.scores WHERE trace_id IS NOT NULL");
+	res = query(conn, "SELECT trace_id, id FROM usertrack.scores WHERE trace_id IS NOT NULL");
 	if (res == NULL)
 		return 0;
+	o->user_scores.ncols = NCOLS(user_scores_cols);
 	for (i = 0; i < PQntuples(res); i++)
 	{
 		otrace	   *t = find_trace(o, PQgetvalue(res, i, 0));
+		vrow	   *r;
 
-		if (t)
-			t->scores++;
+		if (t == NULL)
+			continue;			/* a score of no trace counts for nobody */
+		t->scores++;
+		if (t->user == NULL)
+			continue;
+		r = vset_add(&o->user_scores);
+		r->v[0] = getval(res, i, 1);
+		r->v[1] = xstrdup(t->user);
+		r->v[2] = xstrdup(t->id);
+		vrow_finish_key(r, 1);
 	}
 	PQclear(res);
 	return 1;
@@ -2134,7 +2207,7 @@ share(int64 num, int64 den)
 }
 
 static void
-expected_rows(const oracle *o, vset *exp)
+expected_rows(oracle *o, vset *exp)
 {
 	int		   *idx = xmalloc(sizeof(int) * (size_t) (o->n + 1));
 	int			n = 0,
@@ -2150,6 +2223,7 @@ expected_rows(const oracle *o, vset *exp)
 
 	for (i = 0; i < N_VIEWS; i++)
 		exp[i].ncols = views[i].ncols;
+	exp[V_USER_SCORES] = o->user_scores;
 
 	/* user_traces and user_scores need no grouping */
 	for (i = 0; i < o->n; i++)
@@ -2232,9 +2306,8 @@ expected_rows(const oracle *o, vset *exp)
 		const otrace *t = &o->t[idx[i]];
 
 		for (j = i + 1; j < n; j++)
-			if (cmp_user_session(&idx[i], &idx[j]) != 0 &&
-				(strcmp_null(o->t[idx[j]].user, t->user) != 0 ||
-				 strcmp_null(o->t[idx[j]].session, t->session) != 0))
+			if (strcmp_null(o->t[idx[j]].user, t->user) != 0 ||
+				strcmp_null(o->t[idx[j]].session, t->session) != 0)
 				break;
 		if (!t->user || !t->session)
 			continue;
@@ -2651,6 +2724,22 @@ main(int argc, char **argv)
 		res = PQexec(conn, "SET TimeZone = 'UTC'");
 		PQclear(res);
 		ndiff = check_all(conn, "at the end");
+		res = PQexec(conn,
+					 "SELECT (SELECT count(*) FROM usertrack.traces),"
+					 " (SELECT count(*) FROM usertrack.traces WHERE user_id <> ''),"
+					 " (SELECT count(*) FROM usertrack.all_users),"
+					 " (SELECT count(*) FROM usertrack.observations),"
+					 " (SELECT count(*) FROM usertrack.observations o WHERE NOT EXISTS"
+					 "   (SELECT 1 FROM usertrack.traces t WHERE t.id = o.trace_id)),"
+					 " (SELECT count(*) FROM usertrack.scores),"
+					 " (SELECT count(*) FROM usertrack.user_scores)");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			printf("final data: %s traces (%s with a user, %s users), %s observations"
+				   " (%s without their trace), %s scores (%s of a user)\n",
+				   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+				   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+				   PQgetvalue(res, 0, 6));
+		PQclear(res);
 	}
 	printf("statements %ld, commits %ld, rollbacks %ld, savepoint rollbacks %ld;"
 		   " expected errors: 23505 %ld, 40P01 %ld (%ld in single statements), 40001 %ld;"

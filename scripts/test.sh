@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Runs every test of usertrack and ends with one line "N passed, M failed".
+#
+#   bash scripts/test.sh            everything (what CI runs, via .ci/run)
+#   SEEDS="1 2 3" OPS=5000 bash scripts/test.sh   more randomized runs
+#
+# On a fresh Debian 12 machine it installs what is missing with apt-get,
+# builds the extension with warnings as errors, installs it, and runs:
+#   - the pg_regress suites (sql/, expected/) in a throwaway cluster,
+#   - the isolation specs (test/isolation/) in the same kind of cluster,
+#   - the seeded randomized differential test (test/difftest.c), with one
+#     client and with several concurrent clients,
+#   - the TAP tests (test/t/), which start their own clusters and therefore
+#     run as the unprivileged user "postgres" when started as root.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PGVER=15
+SEEDS=${SEEDS:-"1 2 3 4 5"}
+OPS=${OPS:-3000}
+CONCURRENT_SEEDS=${CONCURRENT_SEEDS:-"11 12"}
+CLIENTS=${CLIENTS:-4}
+LOG=${LOG:-$ROOT/test-logs}
+
+passed=0
+failed=0
+failures=()
+
+say() { printf '\n=== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- prerequisites ---------------------------------------------------------
+packages="postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib libpq-dev libipc-run-perl make gcc"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    say "installing:$missing"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+export PATH="/usr/lib/postgresql/$PGVER/bin:$PATH"
+PG_CONFIG=/usr/lib/postgresql/$PGVER/bin/pg_config
+[ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)
+
+# --- build and install, warnings are errors ---------------------------------
+WFLAGS="-Wall -Wextra -Werror -isystem $($PG_CONFIG --includedir-server)"
+say "build (PG_CFLAGS=$WFLAGS)"
+make -s clean >/dev/null 2>&1
+if ! make -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$WFLAGS" >/dev/null; then
+    echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+if ! make -s PG_CONFIG="$PG_CONFIG" TEST_CFLAGS="-Wall -Wextra -Werror" test-programs >/dev/null; then
+    echo "building the test programs failed"; echo "0 passed, 1 failed"; exit 1
+fi
+as_root make -s PG_CONFIG="$PG_CONFIG" install >/dev/null || { echo "install failed"; echo "0 passed, 1 failed"; exit 1; }
+
+rm -rf "$LOG"; mkdir -p "$LOG"
+
+# pg_virtualenv picks a port and can lose a race with another cluster that
+# starts at the same moment; retry that case only.
+virtualenv() {
+    local out=$1; shift
+    local i
+    for i in 1 2 3 4 5; do
+        pg_virtualenv -t -v "$PGVER" "$@" >"$out" 2>&1 && return 0
+        grep -q "Port conflict\|could not bind\|already running" "$out" || return 1
+        sleep $((i * 2))
+    done
+    return 1
+}
+
+# Counts the "test NAME ... ok|FAILED" lines of pg_regress-style output.
+count_regress() {
+    local out=$1 suite=$2
+    local ok bad
+    ok=$(grep -cE '^(ok|test) .*\.\.\. ok|^ok [0-9]+ ' "$out")
+    bad=$(grep -E '^(not ok|test) ' "$out" | grep -cE 'FAILED|failed|^not ok')
+    passed=$((passed + ok)); failed=$((failed + bad))
+    grep -E '^(ok|not ok|test) ' "$out" | sed 's/^/  /'
+    if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
+        [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ] && failed=$((failed + 1))
+        failures+=("$suite")
+        for d in regression.diffs output_iso/regression.diffs; do
+            [ -s "$d" ] && { echo "  --- $d (head)"; head -60 "$d" | sed 's/^/  /'; }
+        done
+        tail -20 "$out" | sed 's/^/  | /'
+    fi
+}
+
+# --- pg_regress -------------------------------------------------------------
+say "pg_regress suites"
+virtualenv "$LOG/regress.log" make -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS=
+count_regress "$LOG/regress.log" regress
+
+# --- isolation specs ----------------------------------------------------------
+say "isolation specs"
+virtualenv "$LOG/isolation.log" make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= TAP_TESTS=
+count_regress "$LOG/isolation.log" isolation
+
+# --- randomized differential test --------------------------------------------
+say "randomized differential test (ops=$OPS)"
+run_difftest() {
+    local name=$1; shift
+    if virtualenv "$LOG/$name.log" sh -c "psql -qX -c 'CREATE EXTENSION usertrack' && ./test/difftest $*"; then
+        passed=$((passed + 1)); echo "  ok      $name: $(tail -1 "$LOG/$name.log")"
+    else
+        failed=$((failed + 1)); failures+=("$name")
+        echo "  FAILED  $name"; tail -30 "$LOG/$name.log" | sed 's/^/  | /'
+    fi
+}
+for s in $SEEDS; do
+    run_difftest "difftest-seed$s" --seed "$s" --ops "$OPS"
+done
+for s in $CONCURRENT_SEEDS; do
+    run_difftest "difftest-concurrent-seed$s" --seed "$s" --ops "$OPS" --clients "$CLIENTS"
+done
+
+# --- TAP tests ----------------------------------------------------------------
+say "TAP tests"
+if ls test/t/*.pl >/dev/null 2>&1; then
+    tapdir=$ROOT
+    runner=()
+    if [ "$(id -u)" = 0 ]; then
+        # initdb refuses root: run from a copy owned by postgres
+        tapdir=$(mktemp -d /tmp/usertrack-tap.XXXXXX)
+        cp -a "$ROOT/." "$tapdir/"
+        chown -R postgres: "$tapdir"
+        runner=(runuser -u postgres --)
+    fi
+    (cd "$tapdir" && "${runner[@]}" make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= ISOLATION= PROVE_FLAGS="-v") >"$LOG/tap.log" 2>&1
+    tap_ok=$(grep -cE '^ok [0-9]+' "$LOG/tap.log")
+    tap_bad=$(grep -cE '^not ok [0-9]+' "$LOG/tap.log")
+    grep -qE '^Result: PASS' "$LOG/tap.log" || { [ "$tap_bad" -eq 0 ] && tap_bad=1; }
+    passed=$((passed + tap_ok)); failed=$((failed + tap_bad))
+    grep -E '^(t/|test/t/).*\.pl|^Result' "$LOG/tap.log" | sed 's/^/  /'
+    echo "  $tap_ok assertions ok, $tap_bad not ok"
+    if [ "$tap_bad" -gt 0 ]; then
+        failures+=(tap); tail -40 "$LOG/tap.log" | sed 's/^/  | /'
+    fi
+    [ "$tapdir" != "$ROOT" ] && rm -rf "$tapdir"
+else
+    echo "  (none)"
+fi
+
+say "summary"
+[ ${#failures[@]} -gt 0 ] && echo "failed suites: ${failures[*]} (logs in $LOG)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -164,8 +164,10 @@ check_cost(const char *kind, const char *table, text *id, const char *column,
 		return;
 	if (numeric_is_nan(value))
 		problem = "NaN";
+#if PG_VERSION_NUM >= 140000
 	else if (numeric_is_inf(value))
 		problem = "infinite";
+#endif
 	else if (DatumGetBool(DirectFunctionCall2(numeric_lt, NumericGetDatum(value),
 											  DirectFunctionCall1(int4_numeric,
 															  Int32GetDatum(0)))))

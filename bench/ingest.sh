@@ -4,8 +4,9 @@
 #
 # In one throw-away cluster (pg_virtualenv -t) this script
 #   1. generates the rows once into unlogged staging tables, numbered in
-#      batches of $BATCH rows: $TRACES traces of $USERS users (Zipf-skewed,
-#      in multi-turn sessions, 5% without a user), $OBS observations (about
+#      batches of $BATCH rows: $TRACES traces of $USERS users (each user
+#      has at least one session, the rest follow a Zipf law; multi-turn
+#      sessions; 5% of sessions without a user), $OBS observations (about
 #      half of them generations with model, tokens and cost; 3% at level
 #      ERROR; input and output payloads of a few hundred bytes) and $SCORES
 #      scores;
@@ -29,7 +30,11 @@
 # Knobs (environment): OBS (1000000), TRACES (OBS/10), USERS (TRACES/10),
 #   SCORES (TRACES*3/10), BATCH (1000), ZIPF (1.0, the skew exponent),
 #   RUNS (9, runs of each fast query), GROUPBY_RUNS (5), VERIFY (1),
-#   SHARED_BUFFERS (a quarter of memory, at most 4GB).
+#   SHARED_BUFFERS (a quarter of memory, at most 4GB), FSYNC (off, as
+#   pg_virtualenv sets it; on makes every commit wait for the disk on both
+#   sides, which narrows the gap), PROFILE (0; 1 loads
+#   pg_stat_statements with track=all and lists the statements, the
+#   triggers' own included, by time spent during the ingest).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,9 +64,13 @@ if [[ "${1:-}" != "--inside" ]]; then
     export SHARED_BUFFERS
     # Same settings for both sides; a large max_wal_size keeps checkpoints
     # rare, and work_mem lets the GROUP BY hash in memory.
+    profile=()
+    if [[ "${PROFILE:-0}" == 1 ]]; then
+        profile=(-o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=all)
+    fi
     exec pg_virtualenv -t -v 15 \
         -o "shared_buffers=$SHARED_BUFFERS" -o max_wal_size=8GB \
-        -o work_mem=64MB -o maintenance_work_mem=512MB \
+        -o work_mem=64MB -o maintenance_work_mem=512MB -o "fsync=${FSYNC:-off}" "${profile[@]}" \
         bash "$PWD/bench/ingest.sh" --inside
 fi
 
@@ -81,7 +90,7 @@ median() {
 
 say "usertrack ingest benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r)"
-say "server: $("${psql[@]}" -Atc "SELECT split_part(version(), ' on ', 1)"), shared_buffers=$SHARED_BUFFERS, max_wal_size=8GB, work_mem=64MB, synchronous_commit=$("${psql[@]}" -Atc 'SHOW synchronous_commit')"
+say "server: $("${psql[@]}" -Atc "SELECT split_part(version(), ' on ', 1)"), shared_buffers=$SHARED_BUFFERS, max_wal_size=8GB, work_mem=64MB, fsync=$("${psql[@]}" -Atc 'SHOW fsync'), synchronous_commit=$("${psql[@]}" -Atc 'SHOW synchronous_commit')"
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git status --porcelain -- src 'usertrack--*.sql' usertrack.control 2>/dev/null)" ]]; then rev="$rev + uncommitted changes"; fi
 say "usertrack: installed build of $rev (as of $(date -u -r "$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/usertrack.so" '+%Y-%m-%d %H:%M UTC'))"
@@ -115,16 +124,22 @@ SELECT r AS rank,
        sum(w) OVER (ORDER BY r) / sum(w) OVER () AS cum
   FROM w;
 CREATE INDEX ON bench.users (cum);
+CREATE INDEX ON bench.users (rank);
 
 -- Sessions in time order over 30 days; each has a user (5% none) and a
 -- number of turns (mean about 2.5); 10% of the traffic has no session.
+-- Every third session goes to the next user by rank until each user has
+-- one (about a quarter of the sessions), so that every user shows up; the
+-- others follow the Zipf draw.
 CREATE UNLOGGED TABLE bench.sessions AS
 WITH r AS MATERIALIZED (
     SELECT sn, random() AS ra, random() AS ru, random() AS rt, random() AS rs
       FROM generate_series(1, :traces / 2 + 100) sn
 )
 SELECT r.sn,
-       CASE WHEN r.ra >= 0.05 THEN
+       CASE WHEN r.sn % 3 = 0 AND r.sn / 3 <= :users THEN
+            (SELECT u.user_id FROM bench.users u WHERE u.rank = r.sn / 3)
+            WHEN r.ra >= 0.05 THEN
             (SELECT u.user_id FROM bench.users u WHERE u.cum >= r.ru ORDER BY u.cum LIMIT 1) END AS user_id,
        CASE WHEN r.rs >= 0.10 THEN 'sess_' || substr(md5('session:' || r.sn), 1, 16) END AS session_id,
        CASE WHEN r.rs >= 0.10 THEN 1 + floor(-ln(1 - r.rt) * 2)::int ELSE 1 END AS turns,
@@ -314,6 +329,10 @@ INSERT INTO plain.$tbl ($cols) SELECT $cols FROM bench.stage_$tbl WHERE batch = 
     done < "$work/steps"
 } > "$work/ingest.sql"
 
+if [[ "${PROFILE:-0}" == 1 ]]; then
+    "${psql[@]}" -c 'CREATE EXTENSION pg_stat_statements' -c 'SELECT pg_stat_statements_reset()' > /dev/null
+    say "PROFILE=1: pg_stat_statements tracks every statement, the triggers' own included; the figures below are distorted by it"
+fi
 say "ingest: $(wc -l < "$work/steps") steps of two INSERTs, interleaved ..."
 t0=$(date +%s)
 "${psql[@]}" -f "$work/ingest.sql" > "$work/ingest.out"
@@ -360,6 +379,17 @@ awk '{ n++; side[n] = $1; ms[n] = $3 }
                    if (side[i] == "E") te += ms[i]; else tp += ms[i]
                printf " %.3f", tp / te }
            printf "\n" }' "$work/ingest.times" | tee -a "$log"
+
+if [[ "${PROFILE:-0}" == 1 ]]; then
+    say ""
+    say "Statements by total time during the ingest (nested ones are the triggers' work)"
+    "${psql[@]}" -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+                            round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+                            left(regexp_replace(query, '\s+', ' ', 'g'), 120) AS query
+                       FROM pg_stat_statements
+                      WHERE query NOT LIKE '%pg_stat_statements%'
+                      ORDER BY total_exec_time DESC LIMIT 20" | tee -a "$log"
+fi
 
 "${psql[@]}" -c 'VACUUM ANALYZE' 2>/dev/null
 

@@ -17,7 +17,8 @@
 # than root.  The extension must be installed first (as root: make install).
 # Run as user postgres from a copy of the tree that postgres owns:
 #
-#   cp -a /work/main /tmp/usertrack-tap && chown -R postgres: /tmp/usertrack-tap
+#   rm -rf /tmp/usertrack-tap && cp -a /work/main /tmp/usertrack-tap &&
+#       chown -R postgres: /tmp/usertrack-tap
 #   cd /tmp/usertrack-tap && runuser -u postgres -- \
 #       make installcheck REGRESS= ISOLATION= PROVE_TESTS=test/t/001_crash_recovery.pl
 #
@@ -25,6 +26,7 @@
 #
 #   cd /tmp/usertrack-tap && runuser -u postgres -- env \
 #       PATH=/usr/lib/postgresql/15/bin:$PATH TESTDIR=$PWD PGPORT=65432 \
+#       PG_REGRESS=/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
 #       prove -I /usr/lib/postgresql/15/lib/pgxs/src/test/perl/ -I . \
 #       test/t/001_crash_recovery.pl
 #
@@ -299,12 +301,25 @@ sub start_writers
 	my $h = IPC::Run::start(
 		[
 			'pgbench', '-n', '-c', '6', '-j', '2', '-T', '120',
-			'-f', $script, '-d', $node->connstr('postgres')
+			'-f', $script,
+			$node->connstr('postgres') . ' application_name=usertrack_writer'
 		],
 		'>', \$out, '2>', \$err);
-	$node->poll_query_until('postgres',
-		"SELECT pg_catalog.count(*) >= $start + 3000 FROM usertrack.observations"
-	) or die "pgbench did not write";
+	my $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
+	while (1)
+	{
+		last
+		  if $node->safe_psql('postgres',
+			"SELECT pg_catalog.count(*) >= $start + 3000 FROM usertrack.observations"
+		  ) eq 't';
+		$h->pump_nb;
+		if (!$h->pumpable || time > $deadline)
+		{
+			$h->kill_kill;
+			die "pgbench ($name) did not write enough:\n$out\n$err";
+		}
+		sleep 1;
+	}
 	return { h => $h, out => \$out, err => \$err, name => $name };
 }
 
@@ -330,7 +345,7 @@ verify_is_empty('after an immediate stop during writes');
 $writers = start_writers('kill -9');
 my $victim = $node->safe_psql('postgres',
 	q{SELECT pid FROM pg_catalog.pg_stat_activity
-	   WHERE application_name = 'pgbench' ORDER BY pid LIMIT 1});
+	   WHERE application_name = 'usertrack_writer' ORDER BY pid LIMIT 1});
 ok($victim =~ /^\d+$/, 'found a writing backend to kill');
 kill 'KILL', $victim;
 finish_writers($writers);

@@ -542,7 +542,7 @@ SELECT pg_catalog.count(*) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) '') A
        COALESCE(pg_catalog.sum(u.input_tokens), 0) AS input_tokens,
        COALESCE(pg_catalog.sum(u.output_tokens), 0) AS output_tokens,
        COALESCE(pg_catalog.sum(u.total_tokens), 0) AS total_tokens,
-       COALESCE(pg_catalog.sum(u.model_cost), 0) AS model_cost,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(u.model_cost), 0)) AS model_cost,
        COALESCE(pg_catalog.sum(u.sessions), 0) AS sessions,
        COALESCE(pg_catalog.sum(u.scores), 0) AS scores,
        COALESCE(pg_catalog.sum(u.errors), 0) AS errors,
@@ -616,7 +616,7 @@ SELECT COALESCE(t.id, o.trace_id, s.trace_id) AS trace_id,
        COALESCE(o.input_tokens, 0)::bigint AS input_tokens,
        COALESCE(o.output_tokens, 0)::bigint AS output_tokens,
        COALESCE(o.total_tokens, 0)::bigint AS total_tokens,
-       COALESCE(o.model_cost, 0) AS model_cost,
+       pg_catalog.trim_scale(COALESCE(o.model_cost, 0)) AS model_cost,
        COALESCE(o.errors, 0) AS errors,
        COALESCE(s.scores, 0) AS scores,
        o.first_start,
@@ -636,7 +636,7 @@ SELECT r.user_id,
        pg_catalog.sum(r.input_tokens)::bigint AS input_tokens,
        pg_catalog.sum(r.output_tokens)::bigint AS output_tokens,
        pg_catalog.sum(r.total_tokens)::bigint AS total_tokens,
-       pg_catalog.sum(r.model_cost) AS model_cost,
+       pg_catalog.trim_scale(pg_catalog.sum(r.model_cost)) AS model_cost,
        pg_catalog.sum(r.errors)::bigint AS errors,
        pg_catalog.sum(r.scores)::bigint AS scores,
        pg_catalog.count(DISTINCT r.session_id) AS sessions,
@@ -657,7 +657,7 @@ SELECT r.user_id,
        pg_catalog.sum(r.input_tokens)::bigint AS input_tokens,
        pg_catalog.sum(r.output_tokens)::bigint AS output_tokens,
        pg_catalog.sum(r.total_tokens)::bigint AS total_tokens,
-       pg_catalog.sum(r.model_cost) AS model_cost,
+       pg_catalog.trim_scale(pg_catalog.sum(r.model_cost)) AS model_cost,
        pg_catalog.sum(r.errors)::bigint AS errors,
        pg_catalog.sum(r.scores)::bigint AS scores
   FROM usertrack.recomputed_trace_totals r
@@ -674,7 +674,7 @@ SELECT r.user_id,
        pg_catalog.sum(r.input_tokens)::bigint AS input_tokens,
        pg_catalog.sum(r.output_tokens)::bigint AS output_tokens,
        pg_catalog.sum(r.total_tokens)::bigint AS total_tokens,
-       pg_catalog.sum(r.model_cost) AS model_cost,
+       pg_catalog.trim_scale(pg_catalog.sum(r.model_cost)) AS model_cost,
        pg_catalog.sum(r.errors)::bigint AS errors,
        pg_catalog.sum(r.scores)::bigint AS scores
   FROM usertrack.recomputed_trace_totals r
@@ -748,6 +748,22 @@ WITH rt AS MATERIALIZED (
                   WHERE t.user_id <> '') b
         ON b.trace_id = a.trace_id
     UNION ALL
+    -- the traces without a user, which no per-user view shows
+    SELECT 'user_totals', to_jsonb(''::text), to_jsonb(a), to_jsonb(b)
+      FROM (SELECT * FROM usertrack.user_totals WHERE user_id = '') a
+      FULL JOIN (SELECT r.user_id, min(r."timestamp") AS first_event,
+                        max(r."timestamp") AS last_event, count(*) AS traces,
+                        sum(r.observations)::bigint AS observations,
+                        sum(r.input_tokens)::bigint AS input_tokens,
+                        sum(r.output_tokens)::bigint AS output_tokens,
+                        sum(r.total_tokens)::bigint AS total_tokens,
+                        sum(r.model_cost) AS model_cost, sum(r.errors)::bigint AS errors,
+                        sum(r.scores)::bigint AS scores,
+                        count(DISTINCT r.session_id) AS sessions,
+                        count(DISTINCT r.day) AS active_days
+                   FROM rt r WHERE r.present AND r.user_id = ''
+                  GROUP BY r.user_id) b ON true
+    UNION ALL
     -- observations and scores still waiting for their trace
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
       FROM (SELECT * FROM usertrack.trace_totals WHERE NOT present) a
@@ -792,7 +808,7 @@ SELECT p.obj, p.k::text, c.col, p.shown_row ->> c.col, p.fresh_row ->> c.col
 ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION usertrack.verify() IS
-  'Compares every view (and the totals of observations still waiting for their trace) with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
+  'Compares every view, the totals of traces without a user and of observations still waiting for their trace with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)

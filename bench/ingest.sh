@@ -34,7 +34,9 @@
 #   pg_virtualenv sets it; on makes every commit wait for the disk on both
 #   sides, which narrows the gap), PROFILE (0; 1 loads
 #   pg_stat_statements with track=all and lists the statements, the
-#   triggers' own included, by time spent during the ingest).
+#   triggers' own included, by time spent during the ingest),
+#   RANK_INDEXES (1; 0 drops the four top-N indexes of user_totals, to
+#   measure what they cost the write path: SPEC section 7).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -282,6 +284,10 @@ SELECT pg_prewarm('bench.stage_traces'), pg_prewarm('bench.stage_observations'),
        pg_prewarm('bench.stage_scores') \gset
 CHECKPOINT;
 SQL
+if [[ "${RANK_INDEXES:-1}" == 0 ]]; then
+    say "RANK_INDEXES=0: dropping the top-N indexes of user_totals (reads of all_users pages will scan)"
+    "${psql[@]}" -c 'DROP INDEX usertrack.user_totals_model_cost, usertrack.user_totals_total_tokens, usertrack.user_totals_traces, usertrack.user_totals_last_event' >/dev/null
+fi
 say "staging: $(( $(date +%s) - t0 )) s; $("${psql[@]}" -Atc "SELECT format('%s traces, %s observations (%s generations, %s errors), %s scores, %s users, %s MB of observations',
     (SELECT count(*) FROM bench.stage_traces), (SELECT count(*) FROM bench.stage_observations),
     (SELECT count(*) FROM bench.stage_observations WHERE type = 'GENERATION'),

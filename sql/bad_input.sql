@@ -59,6 +59,10 @@ SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, parent_ob
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, end_time) VALUES ('o2', 't1', 'infinity')$$);
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, input_tokens) VALUES ('o2', 't1', 1e30)$$);
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, input_tokens) VALUES ('o2', 't1', 'many')$$);
+-- sums that leave the bigint range are errors, never a wrap-around
+SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, input_tokens, output_tokens) VALUES ('o2', 't1', 9000000000000000000, 9000000000000000000)$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, total_tokens) VALUES ('o2', 't1', 9000000000000000000), ('o3', 't1', 9000000000000000000)$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, total_tokens) VALUES ('o2', 't1', 9223372036854775807)$$);
 SELECT pg_temp.try($$UPDATE usertrack.observations SET total_cost = -1 WHERE id = 'o1'$$);
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, input_tokens) VALUES ('o1', 't1', -3) ON CONFLICT (id) DO UPDATE SET input_tokens = excluded.input_tokens$$);
 -- scores

@@ -19,6 +19,8 @@ DELETE FROM usertrack.user_session_totals WHERE session_id = 's2';
 INSERT INTO usertrack.user_daily_totals (user_id, day, traces) VALUES ('ghost', '2026-07-09', 1);
 UPDATE usertrack.trace_totals SET total_tokens = 99, last_end = '2026-07-01 10:00:05+00' WHERE trace_id = 't1';
 UPDATE usertrack.trace_totals SET observations = 2 WHERE trace_id = 'orphan';
+INSERT INTO usertrack.traces (id, "timestamp") VALUES ('t4', '2026-07-03 10:00:00+00');
+UPDATE usertrack.user_totals SET first_event = '2020-01-01 00:00:00+00' WHERE user_id = '';
 SELECT * FROM usertrack.verify();
 
 -- rebuild() recomputes everything, and reports what it wrote
@@ -28,9 +30,11 @@ SELECT user_id, total_events, model_cost, sessions FROM usertrack.all_users ORDE
 
 -- rebuild() is for the owner only
 CREATE ROLE usertrack_someone;
+GRANT USAGE ON SCHEMA usertrack TO usertrack_someone;
 SET ROLE usertrack_someone;
 SELECT * FROM usertrack.rebuild();
 RESET ROLE;
+REVOKE USAGE ON SCHEMA usertrack FROM usertrack_someone;
 DROP ROLE usertrack_someone;
 
 -- rebuild() inside a transaction keeps writers out until the transaction ends

@@ -17,6 +17,7 @@
 #include "access/tupdesc.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -279,8 +280,16 @@ read_observation(TupleTableSlot *slot, const Columns *c, InputRow *row)
 	int8_column(slot, c->input_tokens, &row->m.input_tokens);
 	int8_column(slot, c->output_tokens, &row->m.output_tokens);
 	has_total = int8_column(slot, c->total_tokens, &total);
-	row->m.total_tokens = has_total ? total :
-		row->m.input_tokens + row->m.output_tokens;
+	if (has_total)
+		row->m.total_tokens = total;
+	else if (pg_add_s64_overflow(row->m.input_tokens, row->m.output_tokens,
+								 &row->m.total_tokens))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("total_tokens out of range in usertrack.observations"),
+				 errdetail("Observation \"%s\" has total_tokens = NULL, and input_tokens + output_tokens (" INT64_FORMAT " + " INT64_FORMAT ") leaves the range of bigint.",
+						   row->id, row->m.input_tokens, row->m.output_tokens),
+				 errhint("Send total_tokens, or token counts whose sum fits in bigint.")));
 
 	/* cost = coalesce(total_cost, input_cost + output_cost, 0) */
 	d = slot_getattr(slot, c->total_cost, &isnull);

@@ -33,6 +33,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -65,16 +66,34 @@ numeric_zero(void)
 	return zero;
 }
 
+/*
+ * Adds sign * value to a count.  Counts are bigint columns: a sum that leaves
+ * the bigint range is an error, as it would be in SQL, never a wrap-around.
+ */
+static void
+add_count(int64 *into, int64 value, int sign, const char *what)
+{
+	int64		result;
+
+	if ((sign < 0 ? pg_sub_s64_overflow(*into, value, &result) :
+		 pg_add_s64_overflow(*into, value, &result)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s out of range", what),
+				 errdetail("A sum of %s in usertrack leaves the range of bigint.", what)));
+	*into = result;
+}
+
 void
 measures_add(Measures *into, const Measures *m, int sign)
 {
-	into->traces += sign * m->traces;
-	into->observations += sign * m->observations;
-	into->input_tokens += sign * m->input_tokens;
-	into->output_tokens += sign * m->output_tokens;
-	into->total_tokens += sign * m->total_tokens;
-	into->errors += sign * m->errors;
-	into->scores += sign * m->scores;
+	add_count(&into->traces, m->traces, sign, "traces");
+	add_count(&into->observations, m->observations, sign, "observations");
+	add_count(&into->input_tokens, m->input_tokens, sign, "input_tokens");
+	add_count(&into->output_tokens, m->output_tokens, sign, "output_tokens");
+	add_count(&into->total_tokens, m->total_tokens, sign, "total_tokens");
+	add_count(&into->errors, m->errors, sign, "errors");
+	add_count(&into->scores, m->scores, sign, "scores");
 	if (m->model_cost != NULL)
 	{
 		Numeric		c = m->model_cost;
@@ -370,7 +389,8 @@ measure_args_push(MeasureArgs *a, const Measures *m)
 	arg_push(&a->output_tokens, Int64GetDatum(m->output_tokens), false);
 	arg_push(&a->total_tokens, Int64GetDatum(m->total_tokens), false);
 	arg_push(&a->model_cost,
-			 NumericGetDatum(m->model_cost ? m->model_cost : numeric_zero()),
+			 m->model_cost == NULL ? NumericGetDatum(numeric_zero()) :
+			 DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(m->model_cost)),
 			 false);
 	arg_push(&a->errors, Int64GetDatum(m->errors), false);
 	arg_push(&a->scores, Int64GetDatum(m->scores), false);
@@ -416,7 +436,7 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
 	"input_tokens = t.input_tokens + excluded.input_tokens, " \
 	"output_tokens = t.output_tokens + excluded.output_tokens, " \
 	"total_tokens = t.total_tokens + excluded.total_tokens, " \
-	"model_cost = t.model_cost + excluded.model_cost, " \
+	"model_cost = trim_scale(t.model_cost + excluded.model_cost), " \
 	"errors = t.errors + excluded.errors, " \
 	"scores = t.scores + excluded.scores"
 #define ADD_MEASURES \

@@ -105,7 +105,7 @@ say "randomized differential test (ops=$OPS)"
 run_difftest() {
     local name=$1; shift
     if virtualenv "$LOG/$name.log" sh -c "psql -qX -c 'CREATE EXTENSION usertrack' && ./test/difftest $*"; then
-        passed=$((passed + 1)); echo "  ok      $name: $(tail -1 "$LOG/$name.log")"
+        passed=$((passed + 1)); echo "  ok      $name: $(grep -E '^difftest ' "$LOG/$name.log" | tail -1)"
     else
         failed=$((failed + 1)); failures+=("$name")
         echo "  FAILED  $name"; tail -30 "$LOG/$name.log" | sed 's/^/  | /'

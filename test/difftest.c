@@ -14,7 +14,7 @@
  *
  * Usage:
  *   test/difftest [--seed N] [--ops N] [--clients N] [--conninfo STR]
- *                 [--log FILE]
+ *                 [--log FILE] [--autocommit]
  *
  *   --seed N      seed of the random workload (default 1); one client and
  *                 one seed always send the same statements
@@ -24,14 +24,22 @@
  *                 (40001) and unique violations (23505) are expected: the
  *                 transaction is rolled back, counted, and the run goes on
  *   --conninfo S  libpq connection string (default "": PGHOST, PGPORT...)
- *   --log FILE    write every statement sent, as a psql script, to FILE
- *                 (with one client it replays the run: psql -f FILE)
+ *   --log FILE    write every statement sent, as a psql script, to FILE;
+ *                 with one client, psql -f FILE replays the run (but for
+ *                 traces written without a timestamp, which get now())
+ *   --autocommit  every statement in its own transaction; a deadlock is
+ *                 then a failure, since the extension must take its locks
+ *                 in one order within a statement
  *
  * Build: make test-programs.  Run in a throwaway cluster, for instance
  *   pg_virtualenv -t -v 15 sh -c \
  *     'psql -c "create extension usertrack" && test/difftest --seed 1'
  * The last line is "difftest seed=S ops=N clients=C: ok" (exit 0) or
- * "...: FAILED (k differences)" (exit 1); usage errors exit 2.
+ * "...: FAILED (k differences)" (exit 1), where k counts the differences
+ * found plus the unexpected errors; usage errors exit 2.  The first 20
+ * differences are printed as "DIFF view [key] column: shown X, expected Y"
+ * (and "VERIFY ..." for rows of verify()).  With several clients it sets
+ * deadlock_timeout to 20ms when allowed (superuser), to keep runs short.
  *
  * Observations use model names that match no price, so that their cost is
  * only what the client supplied.
@@ -298,6 +306,8 @@ typedef struct
 } client_t;
 
 static int nclients = 1;
+static int autocommit_only = 0;
+static int single_deadlocks_shown = 0;
 static FILE *logfile = NULL;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -388,23 +398,26 @@ classify_error(client_t *c, const PGresult *res, const char *sql)
 			 * deadlock inside one statement's maintenance can be told.
 			 */
 			c->n40P01_single++;
-			if (c->n40P01_single <= 2)
+			if (!autocommit_only)
 			{
 				pthread_mutex_lock(&out_lock);
-				fprintf(stderr, "note: client %d: deadlock in a single statement: %s\n"
-						"  detail: %s\n  context: %s\n  statement: %.300s\n",
-						c->idx, PQresultErrorMessage(res), detail ? detail : "",
-						ctx ? ctx : "", sql);
+				if (single_deadlocks_shown++ < 3)
+					fprintf(stderr, "note: client %d: a single statement lost a deadlock"
+							" (%.*s): %.200s\n", c->idx,
+							ctx ? (int) strcspn(ctx, "\n") : 0, ctx ? ctx : "", sql);
 				pthread_mutex_unlock(&out_lock);
+				return X_EXPECTED;
 			}
 		}
-		return X_EXPECTED;
+		else
+			return X_EXPECTED;
 	}
 	c->unexpected++;
 	pthread_mutex_lock(&out_lock);
-	fprintf(stderr, "UNEXPECTED ERROR (client %d, op %d): SQLSTATE %s: %s"
+	fprintf(stderr, "UNEXPECTED ERROR (client %d, op %d): SQLSTATE %s: %s\n"
 			"  detail: %s\n  context: %s\n  statement: %.600s\n",
-			c->idx, c->ops_done, c->last_state, PQresultErrorMessage(res),
+			c->idx, c->ops_done, c->last_state,
+			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
 			detail ? detail : "", ctx ? ctx : "", sql);
 	pthread_mutex_unlock(&out_lock);
 	return X_UNEXPECTED;
@@ -931,12 +944,14 @@ gen_rows(client_t *c, const tabledef *t, genrow *rows, int maxrows, int dedupe)
 
 /*
  * Gives rows ids that the table does not hold (as this transaction sees
- * it), so that most plain INSERTs and COPYs succeed; returns the number of
- * rows kept, or n unchanged when the pool is full.
+ * it), so that most plain INSERTs and COPYs succeed; *n becomes the number
+ * of rows kept (unchanged when the pool is full).  The query can fail too
+ * (a deadlock with a TRUNCATE): then its error code is returned.
  */
 static int
-use_fresh_ids(client_t *c, const tabledef *t, genrow *rows, int n)
+use_fresh_ids(client_t *c, const tabledef *t, genrow *rows, int *np)
 {
+	int			n = *np;
 	char		sql[400];
 	PGresult   *res;
 	int			nfree,
@@ -951,9 +966,10 @@ use_fresh_ids(client_t *c, const tabledef *t, genrow *rows, int n)
 	res = PQexec(c->conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		classify_error(c, res, sql);
+		int			rc = classify_error(c, res, sql);
+
 		PQclear(res);
-		return n;
+		return rc;
 	}
 	nfree = PQntuples(res);
 	if (nfree > 0)
@@ -968,7 +984,8 @@ use_fresh_ids(client_t *c, const tabledef *t, genrow *rows, int n)
 		qsort(rows, (size_t) n, sizeof(genrow), cmp_genrow);
 	}
 	PQclear(res);
-	return n;
+	*np = n;
+	return X_OK;
 }
 
 enum
@@ -1050,7 +1067,12 @@ op_insert(client_t *c, const tabledef *t)
 							 mode != INS_PLAIN && mode != INS_NOTHING);
 
 	if (mode == INS_PLAIN && pct(c, 80))
-		n = use_fresh_ids(c, t, rows, n);
+	{
+		int			rc = use_fresh_ids(c, t, rows, &n);
+
+		if (rc != X_OK)
+			return rc;
+	}
 	sb_reset(&c->sql);
 	build_insert(c, &c->sql, t, mask, rows, n, mode);
 	return exec_sql(c, c->sql.p);
@@ -1067,7 +1089,12 @@ op_copy(client_t *c, const tabledef *t)
 				first;
 
 	if (pct(c, 80))
-		n = use_fresh_ids(c, t, rows, n);
+	{
+		int			rc = use_fresh_ids(c, t, rows, &n);
+
+		if (rc != X_OK)
+			return rc;
+	}
 	sb_reset(&c->sql);
 	sb_reset(&c->data);
 	sb_printf(&c->sql, "COPY %s (", t->table);
@@ -1120,6 +1147,33 @@ where_ids(client_t *c, sbuf *b, char prefix, int pool, int width)
 		sb_printf(b, " WHERE id = '%c%0*d'", prefix, width, rnd(c, pool));
 }
 
+/*
+ * Turns "... WHERE cond" into "... WHERE id IN (SELECT id FROM table WHERE
+ * cond ORDER BY id FOR UPDATE)": the input rows are then locked in id
+ * order whatever plan the statement gets, so that two single statements
+ * cannot deadlock on input rows (only on the extension's summary rows).
+ * Always with --autocommit, where a deadlock is a failure; half the time
+ * otherwise.
+ */
+static void
+lock_in_id_order(client_t *c, sbuf *b, const char *table)
+{
+	char	   *w = NULL,
+			   *p,
+			   *cond;
+
+	for (p = strstr(b->p, " WHERE "); p; p = strstr(p + 1, " WHERE "))
+		w = p;
+	if (w == NULL || !(autocommit_only || pct(c, 50)))
+		return;
+	cond = xstrdup(w + 7);
+	b->len = (size_t) (w - b->p);
+	b->p[b->len] = '\0';
+	sb_printf(b, " WHERE id IN (SELECT id FROM %s WHERE %s ORDER BY id FOR UPDATE)",
+			  table, cond);
+	free(cond);
+}
+
 static void
 sb_user(client_t *c, sbuf *b)
 {
@@ -1158,7 +1212,8 @@ op_update_traces(client_t *c)
 				sb_puts(b, "= ");
 				sb_user(c, b);
 			}
-			return exec_sql(c, b->p);
+			lock_in_id_order(c, b, "usertrack.traces");
+	return exec_sql(c, b->p);
 		}
 	}
 	else if (r < 48)
@@ -1197,9 +1252,11 @@ op_update_traces(client_t *c)
 		/* a trace changes its id: its observations stay with the old one */
 		sb_printf(b, "id = 't%02d' WHERE id = 't%02d'", rnd(c, N_TRACE_IDS),
 				  rnd(c, N_TRACE_IDS));
-		return exec_sql(c, b->p);
+		lock_in_id_order(c, b, "usertrack.traces");
+	return exec_sql(c, b->p);
 	}
 	where_ids(c, b, 't', N_TRACE_IDS, 2);
+	lock_in_id_order(c, b, "usertrack.traces");
 	return exec_sql(c, b->p);
 }
 
@@ -1221,7 +1278,8 @@ op_update_observations(client_t *c)
 			/* move everything of one trace */
 			sb_puts(b, " WHERE trace_id = ");
 			sb_trace_ref(c, b);
-			return exec_sql(c, b->p);
+			lock_in_id_order(c, b, "usertrack.observations");
+	return exec_sql(c, b->p);
 		}
 	}
 	else if (r < 45)
@@ -1291,9 +1349,11 @@ op_update_observations(client_t *c)
 	else
 	{
 		sb_printf(b, "id = 'o%03d' WHERE id = 'o%03d'", rnd(c, N_OBS_IDS), rnd(c, N_OBS_IDS));
-		return exec_sql(c, b->p);
+		lock_in_id_order(c, b, "usertrack.observations");
+	return exec_sql(c, b->p);
 	}
 	where_ids(c, b, 'o', N_OBS_IDS, 3);
+	lock_in_id_order(c, b, "usertrack.observations");
 	return exec_sql(c, b->p);
 }
 
@@ -1322,16 +1382,19 @@ op_update_scores(client_t *c)
 		sb_printf(b, "value = value + %d", rnd(c, 10));
 		where_ids(c, b, 's', N_SCORE_IDS, 2);
 		sb_puts(b, " AND data_type = 'NUMERIC'");
-		return exec_sql(c, b->p);
+		lock_in_id_order(c, b, "usertrack.scores");
+	return exec_sql(c, b->p);
 	}
 	else if (r < 93)
 		sb_puts(b, "comment = 'edited', source = 'ANNOTATION'");
 	else
 	{
 		sb_printf(b, "id = 's%02d' WHERE id = 's%02d'", rnd(c, N_SCORE_IDS), rnd(c, N_SCORE_IDS));
-		return exec_sql(c, b->p);
+		lock_in_id_order(c, b, "usertrack.scores");
+	return exec_sql(c, b->p);
 	}
 	where_ids(c, b, 's', N_SCORE_IDS, 2);
+	lock_in_id_order(c, b, "usertrack.scores");
 	return exec_sql(c, b->p);
 }
 
@@ -1339,6 +1402,9 @@ static int
 op_delete(client_t *c, int table)
 {
 	sbuf	   *b = &c->sql;
+	static const char *const names[] = {
+		"usertrack.traces", "usertrack.observations", "usertrack.scores"
+	};
 
 	sb_reset(b);
 	if (table == 0)
@@ -1374,6 +1440,7 @@ op_delete(client_t *c, int table)
 		else
 			where_ids(c, b, 's', N_SCORE_IDS, 2);
 	}
+	lock_in_id_order(c, b, names[table]);
 	return exec_sql(c, b->p);
 }
 
@@ -1485,7 +1552,7 @@ run_transaction(client_t *c)
 				i,
 				sp = 0;
 
-	if (pct(c, 30))
+	if (autocommit_only || pct(c, 30))
 	{
 		c->in_autocommit = 1;
 		do_op(c);
@@ -2509,9 +2576,17 @@ check_all(PGconn *conn, const char *when)
 	int			i,
 				ndiff = 0;
 	PGresult   *res;
+	char		restore_tz[160] = "SET TimeZone = 'UTC'";
 
 	memset(exp, 0, sizeof(exp));
 	memset(shown, 0, sizeof(shown));
+	/* verify() prints timestamps in the session's zone: UTC for a while */
+	res = PQexec(conn, "SHOW TimeZone");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		snprintf(restore_tz, sizeof(restore_tz), "SET TimeZone = '%s'",
+				 PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQclear(PQexec(conn, "SET TimeZone = 'UTC'"));
 	if (!load_oracle(conn, &o))
 		return 1;
 	ndiff += o.failures;
@@ -2544,6 +2619,7 @@ check_all(PGconn *conn, const char *when)
 		ndiff += PQntuples(res);
 		PQclear(res);
 	}
+	PQclear(PQexec(conn, restore_tz));
 	if (ndiff)
 		printf("%d differences %s\n", ndiff, when);
 	return ndiff;
@@ -2556,7 +2632,8 @@ check_all(PGconn *conn, const char *when)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: difftest [--seed N] [--ops N] [--clients N] [--conninfo STR] [--log FILE]\n");
+	fprintf(stderr, "usage: difftest [--seed N] [--ops N] [--clients N] [--conninfo STR]\n"
+			"                [--log FILE] [--autocommit]\n");
 	exit(2);
 }
 
@@ -2612,6 +2689,11 @@ main(int argc, char **argv)
 			conninfo = val;
 		else if (strcmp(arg, "--log") == 0 && val)
 			logpath = val;
+		else if (strcmp(arg, "--autocommit") == 0)
+		{
+			autocommit_only = 1;
+			continue;
+		}
 		else
 			usage();
 		i++;
@@ -2662,7 +2744,7 @@ main(int argc, char **argv)
 		if (nclients > 1)
 		{
 			/* superuser only; faster deadlock detection when allowed */
-			PQclear(PQexec(c->conn, "SET deadlock_timeout = '50ms'"));
+			PQclear(PQexec(c->conn, "SET deadlock_timeout = '20ms'"));
 		}
 		c->statements = 0;
 	}

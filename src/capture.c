@@ -11,6 +11,16 @@
  * An UPDATE or an upsert shows each row twice, old and new: deltas of
  * unchanged columns cancel out, and a statement that changes nothing counted
  * (a new output, a new name) writes nothing at all.
+ *
+ * One statement may fire several of these triggers: an upsert fires the
+ * UPDATE and then the INSERT trigger, a writable CTE may write all three
+ * tables.  Applying each firing on its own would take the summary rows in
+ * two sorted passes, and two statements could then deadlock.  So the
+ * triggers only collect into the statement's ChangeFrame, which the
+ * ExecutorFinish hook (usertrack.c) opens before the statement's AFTER
+ * triggers fire and applies, in one pass, once they have all run.  COPY and
+ * TRUNCATE fire their triggers outside ExecutorFinish, with no frame open:
+ * their single firing applies at once.
  */
 #include "postgres.h"
 
@@ -216,8 +226,19 @@ compare_changes(const void *a, const void *b)
  * every statement takes the rows, so that no two statements wait for each
  * other in opposite orders.
  */
+static bool same_attribution(const Attribution *a, const Attribution *b);
+
+/* Whether the statement changed whom the trace counts for, or its time. */
+static bool
+moves_trace(const TraceChange *ch)
+{
+	if (!ch->seen_old && !ch->seen_new)
+		return false;
+	return !same_attribution(&ch->old, &ch->new);
+}
+
 static TraceChange **
-sorted_changes(strmap_hash *changes, bool keep_all, int *nchanges)
+sorted_changes(strmap_hash *changes, int *nchanges)
 {
 	TraceChange **out = palloc(sizeof(TraceChange *) * (changes->members + 1));
 	strmap_iterator it;
@@ -229,8 +250,8 @@ sorted_changes(strmap_hash *changes, bool keep_all, int *nchanges)
 	{
 		TraceChange *ch = (TraceChange *) e->value;
 
-		if (keep_all || !measures_are_zero(&ch->delta) ||
-			ch->added.valid || ch->removed.valid)
+		if (!measures_are_zero(&ch->delta) || ch->added.valid ||
+			ch->removed.valid || moves_trace(ch))
 			out[n++] = ch;
 	}
 	if (n > 1)
@@ -239,23 +260,97 @@ sorted_changes(strmap_hash *changes, bool keep_all, int *nchanges)
 	return out;
 }
 
-static MemoryContext
-begin_statement_work(void)
-{
-	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
-											   "usertrack statement",
-											   ALLOCSET_DEFAULT_SIZES);
+/* ---------------------------------------------------------------------
+ * Change frames
+ * --------------------------------------------------------------------- */
 
-	return MemoryContextSwitchTo(work);
+static ChangeFrame *current_frame = NULL;
+
+void
+push_change_frame(ChangeFrame *frame)
+{
+	frame->parent = CurrentMemoryContext;
+	frame->cxt = NULL;
+	frame->changes = NULL;
+	frame->outer = current_frame;
+	current_frame = frame;
+}
+
+void
+pop_change_frame(ChangeFrame *frame)
+{
+	Assert(current_frame == frame);
+	current_frame = frame->outer;
+	if (frame->cxt != NULL)
+		MemoryContextDelete(frame->cxt);
+	frame->cxt = NULL;
+	frame->changes = NULL;
+}
+
+/* Applies what the frame collected, in one sorted pass, and empties it. */
+void
+apply_change_frame(ChangeFrame *frame)
+{
+	TraceChange **sorted;
+	int			n;
+	MemoryContext caller;
+
+	if (frame->changes == NULL)
+		return;
+	caller = MemoryContextSwitchTo(frame->cxt);
+	sorted = sorted_changes((strmap_hash *) frame->changes, &n);
+	if (n > 0)
+		apply_changes(sorted, n);
+	MemoryContextSwitchTo(caller);
+	MemoryContextReset(frame->cxt);
+	frame->changes = NULL;
+}
+
+/*
+ * The frame a trigger collects into, with its memory context current: the
+ * statement's open frame, or, outside ExecutorFinish (COPY), the caller's
+ * local one, applied when the trigger ends.
+ */
+static ChangeFrame *
+collecting_frame(ChangeFrame *local, MemoryContext *caller)
+{
+	ChangeFrame *f = current_frame;
+
+	if (f == NULL)
+	{
+		local->parent = CurrentMemoryContext;
+		local->cxt = NULL;
+		local->changes = NULL;
+		local->outer = NULL;
+		f = local;
+	}
+	if (f->cxt == NULL)
+		f->cxt = AllocSetContextCreate(f->parent, "usertrack statement changes",
+									   ALLOCSET_DEFAULT_SIZES);
+	*caller = MemoryContextSwitchTo(f->cxt);
+	if (f->changes == NULL)
+		f->changes = strmap_create(f->cxt, 64, NULL);
+	return f;
 }
 
 static void
-end_statement_work(MemoryContext caller)
+end_collecting(ChangeFrame *f, ChangeFrame *local, MemoryContext caller)
 {
-	MemoryContext work = CurrentMemoryContext;
-
 	MemoryContextSwitchTo(caller);
-	MemoryContextDelete(work);
+	if (f == local)
+	{
+		apply_change_frame(f);
+		MemoryContextDelete(f->cxt);
+	}
+}
+
+/* TRUNCATE: first apply what the enclosing statement collected so far. */
+static void
+truncate_input(InputTable table)
+{
+	if (current_frame != NULL)
+		apply_change_frame(current_frame);
+	apply_truncate(table);
 }
 
 /* ---------------------------------------------------------------------
@@ -360,21 +455,22 @@ usertrack_observations_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = statement_trigger_data(fcinfo, "observations_changed");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	ChangeFrame local;
+	ChangeFrame *frame;
 	MemoryContext caller;
 	Columns		c;
 	RowList		old_rows,
 				new_rows;
 	strmap_hash *changes;
-	TraceChange **sorted;
-	int			nsorted;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
-		apply_truncate(INPUT_OBSERVATIONS);
+		truncate_input(INPUT_OBSERVATIONS);
 		return PointerGetDatum(NULL);
 	}
 
-	caller = begin_statement_work();
+	frame = collecting_frame(&local, &caller);
+	changes = (strmap_hash *) frame->changes;
 	memset(&c, 0, sizeof(c));
 	c.id = column_number(desc, "id");
 	c.trace_id = column_number(desc, "trace_id");
@@ -392,7 +488,6 @@ usertrack_observations_changed(PG_FUNCTION_ARGS)
 	read_rows(td->tg_newtable, desc, &c, read_observation, &new_rows);
 	pair_unchanged_spans(&old_rows, &new_rows);
 
-	changes = strmap_create(CurrentMemoryContext, old_rows.n + new_rows.n + 1, NULL);
 	for (int i = 0; i < old_rows.n; i++)
 	{
 		InputRow   *r = &old_rows.rows[i];
@@ -412,11 +507,7 @@ usertrack_observations_changed(PG_FUNCTION_ARGS)
 			timespan_include(&ch->added, r->start, r->last_end);
 	}
 
-	sorted = sorted_changes(changes, false, &nsorted);
-	if (nsorted > 0)
-		apply_measure_changes(sorted, nsorted);
-
-	end_statement_work(caller);
+	end_collecting(frame, &local, caller);
 	return PointerGetDatum(NULL);
 }
 
@@ -437,20 +528,21 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = statement_trigger_data(fcinfo, "scores_changed");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	ChangeFrame local;
+	ChangeFrame *frame;
 	MemoryContext caller;
 	Columns		c;
 	RowList		lists[2];
 	strmap_hash *changes;
-	TraceChange **sorted;
-	int			nsorted;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
-		apply_truncate(INPUT_SCORES);
+		truncate_input(INPUT_SCORES);
 		return PointerGetDatum(NULL);
 	}
 
-	caller = begin_statement_work();
+	frame = collecting_frame(&local, &caller);
+	changes = (strmap_hash *) frame->changes;
 	memset(&c, 0, sizeof(c));
 	c.id = column_number(desc, "id");
 	c.trace_id = column_number(desc, "trace_id");
@@ -458,7 +550,6 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
 	read_rows(td->tg_oldtable, desc, &c, read_score, &lists[0]);
 	read_rows(td->tg_newtable, desc, &c, read_score, &lists[1]);
 
-	changes = strmap_create(CurrentMemoryContext, lists[0].n + lists[1].n + 1, NULL);
 	for (int l = 0; l < 2; l++)
 	{
 		for (int i = 0; i < lists[l].n; i++)
@@ -473,11 +564,7 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
 		}
 	}
 
-	sorted = sorted_changes(changes, false, &nsorted);
-	if (nsorted > 0)
-		apply_measure_changes(sorted, nsorted);
-
-	end_statement_work(caller);
+	end_collecting(frame, &local, caller);
 	return PointerGetDatum(NULL);
 }
 
@@ -522,22 +609,22 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = statement_trigger_data(fcinfo, "traces_changed");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	ChangeFrame local;
+	ChangeFrame *frame;
 	MemoryContext caller;
 	Columns		c;
 	RowList		old_rows,
 				new_rows;
 	strmap_hash *changes;
-	TraceChange **sorted;
-	int			nsorted;
-	int			nkept = 0;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
-		apply_truncate(INPUT_TRACES);
+		truncate_input(INPUT_TRACES);
 		return PointerGetDatum(NULL);
 	}
 
-	caller = begin_statement_work();
+	frame = collecting_frame(&local, &caller);
+	changes = (strmap_hash *) frame->changes;
 	memset(&c, 0, sizeof(c));
 	c.id = column_number(desc, "id");
 	c.user_id = column_number(desc, "user_id");
@@ -547,20 +634,33 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	read_rows(td->tg_oldtable, desc, &c, read_trace, &old_rows);
 	read_rows(td->tg_newtable, desc, &c, read_trace, &new_rows);
 
-	changes = strmap_create(CurrentMemoryContext, old_rows.n + new_rows.n + 1, NULL);
+	/*
+	 * Within one statement a trace row can be deleted and inserted again (by
+	 * a writable CTE): keep the first old and the last new version.
+	 */
 	for (int i = 0; i < old_rows.n; i++)
-		change_for(changes, old_rows.rows[i].id)->old = old_rows.rows[i].attribution;
+	{
+		TraceChange *ch = change_for(changes, old_rows.rows[i].id);
+
+		if (!ch->seen_old && !ch->seen_new)
+		{
+			ch->old = old_rows.rows[i].attribution;
+			ch->seen_old = true;
+		}
+		if (ch->seen_new)
+		{
+			ch->new.present = false;
+			ch->seen_new = true;
+		}
+	}
 	for (int i = 0; i < new_rows.n; i++)
-		change_for(changes, new_rows.rows[i].id)->new = new_rows.rows[i].attribution;
+	{
+		TraceChange *ch = change_for(changes, new_rows.rows[i].id);
 
-	/* keep the traces whose attribution or timestamp changed */
-	sorted = sorted_changes(changes, true, &nsorted);
-	for (int i = 0; i < nsorted; i++)
-		if (!same_attribution(&sorted[i]->old, &sorted[i]->new))
-			sorted[nkept++] = sorted[i];
-	if (nkept > 0)
-		apply_attribution_changes(sorted, nkept);
+		ch->new = new_rows.rows[i].attribution;
+		ch->seen_new = true;
+	}
 
-	end_statement_work(caller);
+	end_collecting(frame, &local, caller);
 	return PointerGetDatum(NULL);
 }

@@ -450,8 +450,8 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
  * indexes on traces (user_id, timestamp) and (user_id, session_id,
  * timestamp).  User '' stands for NULL and '' alike.
  */
-#define TRACE_TIME(agg, extra) \
-	"CASE WHEN t.user_id = '' THEN LEAST(" \
+#define TRACE_TIME(agg, combine, extra) \
+	"CASE WHEN t.user_id = '' THEN " combine "(" \
 	"(SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id IS NULL" extra "), " \
 	"(SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = ''" extra ")) " \
 	"ELSE (SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = t.user_id" extra ") END"
@@ -495,18 +495,17 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
 		"first_start = LEAST(t.first_start, excluded.first_start), "
 		"last_end = GREATEST(t.last_end, excluded.last_end) "
-		"RETURNING trace_id, present, user_id, session_id, day, observations, "
-		"scores, first_start, last_end",
+		"RETURNING trace_id, present, user_id, session_id, day, "
+		TRACE_MEASURE_COLUMNS ", first_start, last_end",
 		10, {T, I, I, I, I, N, I, I, TS, TS}
 	},
+	/* only rows Q_TRACE_ADD has just locked: it never waits */
 	[Q_TRACE_SET] = {
-		"INSERT INTO usertrack.trace_totals AS t "
-		"(trace_id, present, user_id, session_id, day) "
-		"SELECT * FROM unnest($1, $2, $3, $4, $5) "
-		"ON CONFLICT (trace_id) DO UPDATE SET present = excluded.present, "
-		"user_id = excluded.user_id, session_id = excluded.session_id, "
-		"day = excluded.day "
-		"RETURNING trace_id, " TRACE_MEASURE_COLUMNS,
+		"UPDATE usertrack.trace_totals t SET present = k.present, "
+		"user_id = k.user_id, session_id = k.session_id, day = k.day "
+		"FROM unnest($1, $2, $3, $4, $5) AS k(trace_id, present, user_id, "
+		"session_id, day) "
+		"WHERE t.trace_id = k.trace_id",
 		5, {T, B, T, T, D}
 	},
 	[Q_TRACE_RESPAN] = {
@@ -540,8 +539,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 	},
 	[Q_SESSION_REFRAME] = {
 		"UPDATE usertrack.user_session_totals t SET "
-		"first_event = " TRACE_TIME("min", " AND x.session_id = t.session_id") ", "
-		"last_event = " TRACE_TIME("max", " AND x.session_id = t.session_id") " "
+		"first_event = " TRACE_TIME("min", "LEAST", " AND x.session_id = t.session_id") ", "
+		"last_event = " TRACE_TIME("max", "GREATEST", " AND x.session_id = t.session_id") " "
 		"FROM unnest($1, $2) AS k(user_id, session_id) "
 		"WHERE t.user_id = k.user_id AND t.session_id = k.session_id",
 		2, {T, T}
@@ -577,8 +576,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 	},
 	[Q_USER_REFRAME] = {
 		"UPDATE usertrack.user_totals t SET "
-		"first_event = " TRACE_TIME("min", "") ", "
-		"last_event = " TRACE_TIME("max", "") " "
+		"first_event = " TRACE_TIME("min", "LEAST", "") ", "
+		"last_event = " TRACE_TIME("max", "GREATEST", "") " "
 		"WHERE t.user_id = ANY ($1)",
 		1, {T}
 	},
@@ -987,12 +986,35 @@ check_key(QueryId q, int row, const char *expected)
 			 (int) q);
 }
 
+static bool
+same_keys(const Attribution *a, const Attribution *b)
+{
+	if (a->present != b->present)
+		return false;
+	if (!a->present)
+		return true;
+	if (a->day != b->day || strcmp(a->user_id, b->user_id) != 0)
+		return false;
+	if ((a->session_id == NULL) != (b->session_id == NULL))
+		return false;
+	return a->session_id == NULL || strcmp(a->session_id, b->session_id) == 0;
+}
+
 /*
- * Observations and scores: add their measures to their traces, and to the
- * users of the traces that exist.
+ * Applies the changes of one statement, sorted by trace id.
+ *
+ * 1. One upsert takes every changed trace row, in key order: it adds the
+ *    statement's observation and score deltas, and reads back whom the trace
+ *    counted for and what is counted under it now.
+ * 2. Traces the statement inserted, deleted or re-attributed get their new
+ *    attribution by an UPDATE of rows step 1 has locked already, and what is
+ *    counted under them moves from the old keys (before this statement's
+ *    deltas) to the new ones (after them).  Observations and scores of other
+ *    traces go to the trace's current keys; those of absent traces nowhere.
+ * 3. The rollups follow, each in one sorted pass (apply_rollups).
  */
 void
-apply_measure_changes(TraceChange **changes, int n)
+apply_changes(TraceChange **changes, int n)
 {
 	Maintenance mt;
 	RollupSet	rs;
@@ -1000,13 +1022,20 @@ apply_measure_changes(TraceChange **changes, int n)
 				first,
 				last,
 				respan,
-				drop;
+				drop,
+				set_ids,
+				set_present,
+				set_users,
+				set_sessions,
+				set_days;
 	MeasureArgs m;
+	Measures	none;
 	Datum		args[10];
 	int			pos = 0;
 
 	begin_maintenance(&mt);
 	rollups_init(&rs, n);
+	memset(&none, 0, sizeof(none));
 	arg_init(&ids, TEXTOID, n);
 	arg_init(&first, TIMESTAMPTZOID, n);
 	arg_init(&last, TIMESTAMPTZOID, n);
@@ -1025,38 +1054,92 @@ apply_measure_changes(TraceChange **changes, int n)
 
 	arg_init(&respan, TEXTOID, n);
 	arg_init(&drop, TEXTOID, n);
+	arg_init(&set_ids, TEXTOID, n);
+	arg_init(&set_present, BOOLOID, n);
+	arg_init(&set_users, TEXTOID, n);
+	arg_init(&set_sessions, TEXTOID, n);
+	arg_init(&set_days, DATEOID, n);
 	for (int i = 0; i < n; i++)
 	{
 		TraceChange *ch = changes[i];
 		bool		isnull,
 					first_null,
 					last_null;
-		bool		present;
+		Measures	now;
+		Datum		cost;
+		Attribution stored;
 		TimestampTz f,
 					l;
+		bool		traced = ch->seen_old || ch->seen_new;
+		bool		present_after;
 
 		check_key(Q_TRACE_ADD, i, ch->trace_id);
-		present = DatumGetBool(result_value(i, 2, &isnull));
-		f = DatumGetTimestampTz(result_value(i, 8, &first_null));
-		l = DatumGetTimestampTz(result_value(i, 9, &last_null));
-		if (present)
-		{
-			Attribution a;
+		stored.present = DatumGetBool(result_value(i, 2, &isnull)) && !isnull;
+		stored.user_id = result_text(i, 3);
+		stored.session_id = result_text(i, 4);
+		stored.day = DatumGetDateADT(result_value(i, 5, &isnull));
+		stored.ts = 0;
+		now.traces = 0;
+		now.observations = result_int8(i, 6);
+		now.input_tokens = result_int8(i, 7);
+		now.output_tokens = result_int8(i, 8);
+		now.total_tokens = result_int8(i, 9);
+		cost = result_value(i, 10, &isnull);
+		now.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
+		now.errors = result_int8(i, 11);
+		now.scores = result_int8(i, 12);
+		f = DatumGetTimestampTz(result_value(i, 13, &first_null));
+		l = DatumGetTimestampTz(result_value(i, 14, &last_null));
 
-			a.present = true;
-			a.user_id = result_text(i, 3);
-			a.session_id = result_text(i, 4);
-			a.day = DatumGetDateADT(result_value(i, 5, &isnull));
-			a.ts = 0;
-			if (a.user_id == NULL)
-				elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
-					 ch->trace_id);
-			add_contribution(&rs, &a, &ch->delta, 1, false);
+		if (traced && !same_keys(&ch->old, &ch->new))
+		{
+			/* the trace moves: what was counted before goes, all of it comes */
+			Measures	before = now;
+
+			measures_add(&before, &ch->delta, -1);
+			if (ch->old.present)
+				add_contribution(&rs, &ch->old, &before, -1, true);
+			if (ch->new.present)
+				add_contribution(&rs, &ch->new, &now, 1, true);
+			arg_push_text(&set_ids, ch->trace_id);
+			arg_push(&set_present, BoolGetDatum(ch->new.present), false);
+			arg_push_text(&set_users, ch->new.present ? ch->new.user_id : NULL);
+			arg_push_text(&set_sessions, ch->new.present ? ch->new.session_id : NULL);
+			arg_push(&set_days, DateADTGetDatum(ch->new.day), !ch->new.present);
+			present_after = ch->new.present;
 		}
-		else if (result_int8(i, 6) == 0 && result_int8(i, 7) == 0)
+		else
+		{
+			/* same keys: the deltas go there; a new timestamp moves the events */
+			if (traced && ch->old.present && ch->old.ts != ch->new.ts)
+			{
+				add_contribution(&rs, &ch->old, &none, -1, true);
+				add_contribution(&rs, &ch->new, &none, 1, true);
+			}
+			if (stored.present)
+			{
+				if (stored.user_id == NULL)
+					elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
+						 ch->trace_id);
+				add_contribution(&rs, &stored, &ch->delta, 1, false);
+			}
+			present_after = stored.present;
+		}
+		if (!present_after && now.observations == 0 && now.scores == 0)
 			arg_push_text(&drop, ch->trace_id);
 		if (span_needs_recompute(&ch->removed, first_null, f, last_null, l))
 			arg_push_text(&respan, ch->trace_id);
+	}
+	if (set_ids.n > 0)
+	{
+		args[0] = arg_array(&set_ids);
+		args[1] = arg_array(&set_present);
+		args[2] = arg_array(&set_users);
+		args[3] = arg_array(&set_sessions);
+		args[4] = arg_array(&set_days);
+		if (run_query(Q_TRACE_SET, args) != (uint64) set_ids.n)
+			elog(ERROR, "usertrack: could not record the attribution of %d traces",
+				 set_ids.n);
 	}
 	if (respan.n > 0)
 	{
@@ -1067,120 +1150,6 @@ apply_measure_changes(TraceChange **changes, int n)
 	{
 		args[0] = arg_array(&drop);
 		run_query(Q_TRACE_DROP, args);
-	}
-	apply_rollups(&rs);
-	end_maintenance(&mt);
-}
-
-static bool
-same_keys(const Attribution *a, const Attribution *b)
-{
-	if (a->present != b->present)
-		return false;
-	if (!a->present)
-		return true;
-	if (a->day != b->day || strcmp(a->user_id, b->user_id) != 0)
-		return false;
-	if ((a->session_id == NULL) != (b->session_id == NULL))
-		return false;
-	return a->session_id == NULL || strcmp(a->session_id, b->session_id) == 0;
-}
-
-/*
- * Traces inserted, deleted or changed: record whom each trace counts for on
- * its row, read back what is counted under it, and move that from the old
- * keys to the new ones.  A trace that keeps its keys and only changes its
- * timestamp moves nothing but the first and last events.
- */
-void
-apply_attribution_changes(TraceChange **changes, int n)
-{
-	Maintenance mt;
-	RollupSet	rs;
-	TraceChange **movers;
-	int			nmovers = 0;
-	Measures	none;
-
-	begin_maintenance(&mt);
-	rollups_init(&rs, n);
-	memset(&none, 0, sizeof(none));
-	movers = palloc(sizeof(TraceChange *) * n);
-	for (int i = 0; i < n; i++)
-	{
-		TraceChange *ch = changes[i];
-
-		if (same_keys(&ch->old, &ch->new))
-		{
-			add_contribution(&rs, &ch->old, &none, -1, true);
-			add_contribution(&rs, &ch->new, &none, 1, true);
-		}
-		else
-			movers[nmovers++] = ch;
-	}
-
-	if (nmovers > 0)
-	{
-		ArgColumn	ids,
-					present,
-					users,
-					sessions,
-					days,
-					drop;
-		Datum		args[5];
-
-		arg_init(&ids, TEXTOID, nmovers);
-		arg_init(&present, BOOLOID, nmovers);
-		arg_init(&users, TEXTOID, nmovers);
-		arg_init(&sessions, TEXTOID, nmovers);
-		arg_init(&days, DATEOID, nmovers);
-		for (int i = 0; i < nmovers; i++)
-		{
-			Attribution *a = &movers[i]->new;
-
-			arg_push_text(&ids, movers[i]->trace_id);
-			arg_push(&present, BoolGetDatum(a->present), false);
-			arg_push_text(&users, a->present ? a->user_id : NULL);
-			arg_push_text(&sessions, a->present ? a->session_id : NULL);
-			arg_push(&days, DateADTGetDatum(a->day), !a->present);
-		}
-		args[0] = arg_array(&ids);
-		args[1] = arg_array(&present);
-		args[2] = arg_array(&users);
-		args[3] = arg_array(&sessions);
-		args[4] = arg_array(&days);
-		check_result_count(Q_TRACE_SET, run_query(Q_TRACE_SET, args), nmovers);
-
-		arg_init(&drop, TEXTOID, nmovers);
-		for (int i = 0; i < nmovers; i++)
-		{
-			TraceChange *ch = movers[i];
-			Measures	under;
-			bool		isnull;
-			Datum		cost;
-
-			check_key(Q_TRACE_SET, i, ch->trace_id);
-			under.traces = 0;
-			under.observations = result_int8(i, 2);
-			under.input_tokens = result_int8(i, 3);
-			under.output_tokens = result_int8(i, 4);
-			under.total_tokens = result_int8(i, 5);
-			cost = result_value(i, 6, &isnull);
-			under.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
-			under.errors = result_int8(i, 7);
-			under.scores = result_int8(i, 8);
-
-			if (ch->old.present)
-				add_contribution(&rs, &ch->old, &under, -1, true);
-			if (ch->new.present)
-				add_contribution(&rs, &ch->new, &under, 1, true);
-			else if (under.observations == 0 && under.scores == 0)
-				arg_push_text(&drop, ch->trace_id);
-		}
-		if (drop.n > 0)
-		{
-			args[0] = arg_array(&drop);
-			run_query(Q_TRACE_DROP, args);
-		}
 	}
 	apply_rollups(&rs);
 	end_maintenance(&mt);

@@ -54,16 +54,40 @@ typedef struct Attribution
 	TimestampTz ts;				/* the trace timestamp */
 } Attribution;
 
-/* What one statement changes about one trace id. */
+/*
+ * What one statement changes about one trace id: observations and scores
+ * added or removed under it, and, when the statement wrote the trace row
+ * itself, whom the trace counted for before and after.
+ */
 typedef struct TraceChange
 {
 	char	   *trace_id;
 	Measures	delta;			/* observations, tokens, cost, errors, scores */
 	TimeSpan	added;			/* observation times added */
 	TimeSpan	removed;		/* observation times removed */
-	Attribution old;			/* traces trigger: before the statement */
-	Attribution new;			/* traces trigger: after the statement */
+	bool		seen_old;		/* the statement removed or changed the trace row */
+	bool		seen_new;		/* the statement inserted or changed the trace row */
+	Attribution old;			/* before the statement, if seen_old */
+	Attribution new;			/* after the statement, if seen_new */
 } TraceChange;
+
+/*
+ * The changes of one statement, collected over all its trigger firings (an
+ * upsert fires the UPDATE and the INSERT triggers, a writable CTE may write
+ * all three tables) and applied once, in one sorted pass, when the
+ * statement's executor finishes.  Frames nest with the executor.
+ */
+typedef struct ChangeFrame
+{
+	MemoryContext parent;
+	MemoryContext cxt;			/* created on first use */
+	void	   *changes;		/* a strmap of trace id -> TraceChange */
+	struct ChangeFrame *outer;
+} ChangeFrame;
+
+extern void push_change_frame(ChangeFrame *frame);
+extern void apply_change_frame(ChangeFrame *frame);
+extern void pop_change_frame(ChangeFrame *frame);
 
 /* Which input table a TRUNCATE emptied. */
 typedef enum InputTable
@@ -78,9 +102,8 @@ extern void measures_add(Measures *into, const Measures *m, int sign);
 extern bool measures_are_zero(const Measures *m);
 extern void timespan_include(TimeSpan *span, TimestampTz first, TimestampTz last);
 
-/* summaries.c: apply sorted changes (sorted by trace_id, bytewise) */
-extern void apply_measure_changes(TraceChange **changes, int nchanges);
-extern void apply_attribution_changes(TraceChange **changes, int nchanges);
+/* summaries.c: apply changes sorted by trace_id (bytewise) */
+extern void apply_changes(TraceChange **changes, int nchanges);
 extern void apply_truncate(InputTable table);
 
 /* validate.c */

@@ -477,7 +477,7 @@ typedef struct QueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[13];
+	Oid			argtypes[14];
 } QueryDef;
 
 #define T TEXTARRAYOID
@@ -490,16 +490,22 @@ typedef struct QueryDef
 static const QueryDef queries[NUM_QUERIES] = {
 	[Q_TRACE_ADD] = {
 		"INSERT INTO usertrack.trace_totals AS t (trace_id, " TRACE_MEASURE_COLUMNS
-		", first_start, last_end) "
-		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+		", first_start, last_end, present, user_id, session_id, day) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+		"$12, $13, $14) "
 		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
 		"first_start = LEAST(t.first_start, excluded.first_start), "
 		"last_end = GREATEST(t.last_end, excluded.last_end) "
 		"RETURNING trace_id, present, user_id, session_id, day, "
 		TRACE_MEASURE_COLUMNS ", first_start, last_end",
-		10, {T, I, I, I, I, N, I, I, TS, TS}
+		14, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D}
 	},
-	/* only rows Q_TRACE_ADD has just locked: it never waits */
+	/*
+	 * Q_TRACE_ADD inserts a new row with the statement's attribution already
+	 * (a trace inserted for the first time), and leaves the attribution of an
+	 * existing row alone; Q_TRACE_SET then updates the existing rows whose
+	 * trace moved.  Both only touch rows Q_TRACE_ADD has locked in key order.
+	 */
 	[Q_TRACE_SET] = {
 		"UPDATE usertrack.trace_totals t SET present = k.present, "
 		"user_id = k.user_id, session_id = k.session_id, day = k.day "
@@ -1023,14 +1029,18 @@ apply_changes(TraceChange **changes, int n)
 				last,
 				respan,
 				drop,
-				set_ids,
 				set_present,
 				set_users,
 				set_sessions,
-				set_days;
+				set_days,
+				set_ids,
+				re_present,
+				re_users,
+				re_sessions,
+				re_days;
 	MeasureArgs m;
 	Measures	none;
-	Datum		args[10];
+	Datum		args[14];
 	int			pos = 0;
 
 	begin_maintenance(&mt);
@@ -1039,26 +1049,42 @@ apply_changes(TraceChange **changes, int n)
 	arg_init(&ids, TEXTOID, n);
 	arg_init(&first, TIMESTAMPTZOID, n);
 	arg_init(&last, TIMESTAMPTZOID, n);
+	arg_init(&set_present, BOOLOID, n);
+	arg_init(&set_users, TEXTOID, n);
+	arg_init(&set_sessions, TEXTOID, n);
+	arg_init(&set_days, DATEOID, n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
+		/* a row that does not exist yet gets the trace's new attribution */
+		const Attribution *a = &changes[i]->new;
+		bool		present = changes[i]->seen_new && a->present;
+
 		arg_push_text(&ids, changes[i]->trace_id);
 		measure_args_push(&m, &changes[i]->delta);
 		push_timespan(&first, &last, &changes[i]->added);
+		arg_push(&set_present, BoolGetDatum(present), false);
+		arg_push_text(&set_users, present ? a->user_id : NULL);
+		arg_push_text(&set_sessions, present ? a->session_id : NULL);
+		arg_push(&set_days, DateADTGetDatum(a->day), !present);
 	}
 	args[pos++] = arg_array(&ids);
 	measure_args_arrays(&m, false, args, &pos);
 	args[pos++] = arg_array(&first);
 	args[pos++] = arg_array(&last);
+	args[pos++] = arg_array(&set_present);
+	args[pos++] = arg_array(&set_users);
+	args[pos++] = arg_array(&set_sessions);
+	args[pos++] = arg_array(&set_days);
 	check_result_count(Q_TRACE_ADD, run_query(Q_TRACE_ADD, args), n);
 
 	arg_init(&respan, TEXTOID, n);
 	arg_init(&drop, TEXTOID, n);
 	arg_init(&set_ids, TEXTOID, n);
-	arg_init(&set_present, BOOLOID, n);
-	arg_init(&set_users, TEXTOID, n);
-	arg_init(&set_sessions, TEXTOID, n);
-	arg_init(&set_days, DATEOID, n);
+	arg_init(&re_present, BOOLOID, n);
+	arg_init(&re_users, TEXTOID, n);
+	arg_init(&re_sessions, TEXTOID, n);
+	arg_init(&re_days, DATEOID, n);
 	for (int i = 0; i < n; i++)
 	{
 		TraceChange *ch = changes[i];
@@ -1101,11 +1127,15 @@ apply_changes(TraceChange **changes, int n)
 				add_contribution(&rs, &ch->old, &before, -1, true);
 			if (ch->new.present)
 				add_contribution(&rs, &ch->new, &now, 1, true);
-			arg_push_text(&set_ids, ch->trace_id);
-			arg_push(&set_present, BoolGetDatum(ch->new.present), false);
-			arg_push_text(&set_users, ch->new.present ? ch->new.user_id : NULL);
-			arg_push_text(&set_sessions, ch->new.present ? ch->new.session_id : NULL);
-			arg_push(&set_days, DateADTGetDatum(ch->new.day), !ch->new.present);
+			/* unless the upsert just inserted the row with it */
+			if (!same_keys(&stored, &ch->new))
+			{
+				arg_push_text(&set_ids, ch->trace_id);
+				arg_push(&re_present, BoolGetDatum(ch->new.present), false);
+				arg_push_text(&re_users, ch->new.present ? ch->new.user_id : NULL);
+				arg_push_text(&re_sessions, ch->new.present ? ch->new.session_id : NULL);
+				arg_push(&re_days, DateADTGetDatum(ch->new.day), !ch->new.present);
+			}
 			present_after = ch->new.present;
 		}
 		else
@@ -1133,10 +1163,10 @@ apply_changes(TraceChange **changes, int n)
 	if (set_ids.n > 0)
 	{
 		args[0] = arg_array(&set_ids);
-		args[1] = arg_array(&set_present);
-		args[2] = arg_array(&set_users);
-		args[3] = arg_array(&set_sessions);
-		args[4] = arg_array(&set_days);
+		args[1] = arg_array(&re_present);
+		args[2] = arg_array(&re_users);
+		args[3] = arg_array(&re_sessions);
+		args[4] = arg_array(&re_days);
 		if (run_query(Q_TRACE_SET, args) != (uint64) set_ids.n)
 			elog(ERROR, "usertrack: could not record the attribution of %d traces",
 				 set_ids.n);

@@ -221,11 +221,6 @@ compare_changes(const void *a, const void *b)
 	return strcmp(ca->trace_id, cb->trace_id);
 }
 
-/*
- * The changes that write something, sorted by trace id: the order in which
- * every statement takes the rows, so that no two statements wait for each
- * other in opposite orders.
- */
 static bool same_attribution(const Attribution *a, const Attribution *b);
 
 /* Whether the statement changed whom the trace counts for, or its time. */
@@ -237,6 +232,11 @@ moves_trace(const TraceChange *ch)
 	return !same_attribution(&ch->old, &ch->new);
 }
 
+/*
+ * The changes that write something, sorted by trace id: the order in which
+ * every statement takes the rows, so that no two statements wait for each
+ * other in opposite orders.
+ */
 static TraceChange **
 sorted_changes(strmap_hash *changes, int *nchanges)
 {

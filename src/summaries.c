@@ -1116,6 +1116,9 @@ apply_changes(TraceChange **changes, int n)
 		now.scores = result_int8(i, 12);
 		f = DatumGetTimestampTz(result_value(i, 13, &first_null));
 		l = DatumGetTimestampTz(result_value(i, 14, &last_null));
+		if (stored.present && stored.user_id == NULL)
+			elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
+				 ch->trace_id);
 
 		if (traced && !same_keys(&ch->old, &ch->new))
 		{
@@ -1147,12 +1150,7 @@ apply_changes(TraceChange **changes, int n)
 				add_contribution(&rs, &ch->new, &none, 1, true);
 			}
 			if (stored.present)
-			{
-				if (stored.user_id == NULL)
-					elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
-						 ch->trace_id);
 				add_contribution(&rs, &stored, &ch->delta, 1, false);
-			}
 			present_after = stored.present;
 		}
 		if (!present_after && now.observations == 0 && now.scores == 0)

@@ -764,6 +764,40 @@ WITH rt AS MATERIALIZED (
                    FROM rt r WHERE r.present AND r.user_id = ''
                   GROUP BY r.user_id) b ON true
     UNION ALL
+    -- sessions and days of the traces without a user
+    SELECT 'user_session_totals', jsonb_build_array('', COALESCE(a.session_id, b.session_id)),
+           to_jsonb(a), to_jsonb(b)
+      FROM (SELECT user_id, session_id, first_event, last_event, traces, observations,
+                   input_tokens, output_tokens, total_tokens, model_cost, errors, scores
+              FROM usertrack.user_session_totals WHERE user_id = '') a
+      FULL JOIN (SELECT r.user_id, r.session_id, min(r."timestamp") AS first_event,
+                        max(r."timestamp") AS last_event, count(*) AS traces,
+                        sum(r.observations)::bigint AS observations,
+                        sum(r.input_tokens)::bigint AS input_tokens,
+                        sum(r.output_tokens)::bigint AS output_tokens,
+                        sum(r.total_tokens)::bigint AS total_tokens,
+                        sum(r.model_cost) AS model_cost, sum(r.errors)::bigint AS errors,
+                        sum(r.scores)::bigint AS scores
+                   FROM rt r
+                  WHERE r.present AND r.user_id = '' AND r.session_id IS NOT NULL
+                  GROUP BY r.user_id, r.session_id) b
+        ON b.session_id = a.session_id
+    UNION ALL
+    SELECT 'user_daily_totals', jsonb_build_array('', COALESCE(a.day, b.day)),
+           to_jsonb(a), to_jsonb(b)
+      FROM (SELECT * FROM usertrack.user_daily_totals WHERE user_id = '') a
+      FULL JOIN (SELECT r.user_id, r.day, count(*) AS traces,
+                        sum(r.observations)::bigint AS observations,
+                        sum(r.input_tokens)::bigint AS input_tokens,
+                        sum(r.output_tokens)::bigint AS output_tokens,
+                        sum(r.total_tokens)::bigint AS total_tokens,
+                        sum(r.model_cost) AS model_cost, sum(r.errors)::bigint AS errors,
+                        sum(r.scores)::bigint AS scores
+                   FROM rt r
+                  WHERE r.present AND r.user_id = ''
+                  GROUP BY r.user_id, r.day) b
+        ON b.day = a.day
+    UNION ALL
     -- observations and scores still waiting for their trace
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
       FROM (SELECT * FROM usertrack.trace_totals WHERE NOT present) a
@@ -808,7 +842,7 @@ SELECT p.obj, p.k::text, c.col, p.shown_row ->> c.col, p.fresh_row ->> c.col
 ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION usertrack.verify() IS
-  'Compares every view, the totals of traces without a user and of observations still waiting for their trace with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
+  'Compares every view, the totals, sessions and days of traces without a user, and the totals of observations still waiting for their trace with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)

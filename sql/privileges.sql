@@ -1,0 +1,52 @@
+-- A role that may only write the input tables keeps every total right: the
+-- triggers maintain the totals as the extension owner, with a pinned
+-- search_path, so the role needs no right on the maintained tables, cannot
+-- change them directly, and cannot redirect the maintenance with objects of
+-- its own earlier in its search_path.
+TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+CREATE ROLE usertrack_test_writer;
+GRANT USAGE ON SCHEMA usertrack TO usertrack_test_writer;
+GRANT SELECT, INSERT, UPDATE, DELETE
+   ON usertrack.traces, usertrack.observations, usertrack.scores
+   TO usertrack_test_writer;
+CREATE SCHEMA usertrack_test_evil;
+GRANT ALL ON SCHEMA usertrack_test_evil TO usertrack_test_writer;
+
+SET ROLE usertrack_test_writer;
+INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t1', 'u1', '2026-01-01 10:00+00');
+INSERT INTO usertrack.observations (id, trace_id, input_tokens, start_time)
+VALUES ('o1', 't1', 5, '2026-01-01 10:00+00')
+ON CONFLICT (id) DO UPDATE SET input_tokens = excluded.input_tokens;
+INSERT INTO usertrack.scores (id, trace_id, name, value) VALUES ('s1', 't1', 'q', 1);
+UPDATE usertrack.traces SET user_id = 'u2';
+DELETE FROM usertrack.observations;
+-- the maintained tables are out of reach
+SELECT count(*) FROM usertrack.user_totals;
+INSERT INTO usertrack.user_totals (user_id) VALUES ('forged');
+UPDATE usertrack.trace_totals SET observations = 100;
+-- objects of the writer's own, earlier in its search_path
+CREATE TABLE usertrack_test_evil.trace_totals (trace_id text);
+CREATE TABLE usertrack_test_evil.user_totals (user_id text);
+CREATE FUNCTION usertrack_test_evil.texteq(text, text) RETURNS boolean
+    LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR usertrack_test_evil.= (leftarg = text, rightarg = text,
+                                       function = usertrack_test_evil.texteq);
+CREATE FUNCTION usertrack_test_evil.least(timestamptz, timestamptz) RETURNS timestamptz
+    LANGUAGE sql AS 'SELECT NULL::timestamptz';
+SET search_path = usertrack_test_evil, usertrack, public, pg_catalog;
+INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t2', 'u3', '2026-01-01 11:00+00');
+INSERT INTO usertrack.observations (id, trace_id, input_tokens, start_time)
+VALUES ('o2', 't2', 7, '2026-01-01 11:00+00');
+RESET search_path;
+RESET ROLE;
+
+SELECT user_id, total_events, total_observations, input_tokens, scores, first_event
+  FROM usertrack.all_users ORDER BY user_id;
+SELECT (SELECT count(*) FROM usertrack_test_evil.trace_totals) AS evil_trace_rows,
+       (SELECT count(*) FROM usertrack_test_evil.user_totals) AS evil_user_rows;
+SELECT * FROM usertrack.verify();
+
+DROP SCHEMA usertrack_test_evil CASCADE;
+REVOKE ALL ON usertrack.traces, usertrack.observations, usertrack.scores FROM usertrack_test_writer;
+REVOKE USAGE ON SCHEMA usertrack FROM usertrack_test_writer;
+DROP ROLE usertrack_test_writer;

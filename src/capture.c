@@ -590,18 +590,11 @@ read_trace(TupleTableSlot *slot, const Columns *c, InputRow *row)
 	a->day = usertrack_utc_day(a->ts);
 }
 
+/* Same keys and, for a present trace, the same timestamp. */
 static bool
 same_attribution(const Attribution *a, const Attribution *b)
 {
-	if (a->present != b->present)
-		return false;
-	if (!a->present)
-		return true;
-	if (a->ts != b->ts || strcmp(a->user_id, b->user_id) != 0)
-		return false;
-	if ((a->session_id == NULL) != (b->session_id == NULL))
-		return false;
-	return a->session_id == NULL || strcmp(a->session_id, b->session_id) == 0;
+	return same_keys(a, b) && (!a->present || a->ts == b->ts);
 }
 
 Datum

@@ -992,7 +992,11 @@ check_key(QueryId q, int row, const char *expected)
 			 (int) q);
 }
 
-static bool
+/*
+ * Whether two attributions count a trace under the same keys: both absent,
+ * or the same user, session and day.
+ */
+bool
 same_keys(const Attribution *a, const Attribution *b)
 {
 	if (a->present != b->present)

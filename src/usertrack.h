@@ -101,6 +101,7 @@ typedef enum InputTable
 extern void measures_add(Measures *into, const Measures *m, int sign);
 extern bool measures_are_zero(const Measures *m);
 extern void timespan_include(TimeSpan *span, TimestampTz first, TimestampTz last);
+extern bool same_keys(const Attribution *a, const Attribution *b);
 
 /* summaries.c: apply changes sorted by trace_id (bytewise) */
 extern void apply_changes(TraceChange **changes, int nchanges);

@@ -11,7 +11,9 @@
 #   - the seeded randomized differential test (test/difftest.c), with one
 #     client and with several concurrent clients,
 #   - the TAP tests (test/t/), which start their own clusters and therefore
-#     run as the unprivileged user "postgres" when started as root.
+#     run as the unprivileged user "postgres" when started as root,
+#   - scripts/sanitize.sh: the suites again against an ASan+UBSan build of
+#     the extension, and test/difftest under valgrind (SANITIZE=0 skips it).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -148,6 +150,27 @@ if ls test/t/*.pl >/dev/null 2>&1; then
     [ "$tapdir" != "$ROOT" ] && rm -rf "$tapdir"
 else
     echo "  (none)"
+fi
+
+# --- sanitizers: ASan+UBSan build of the extension, valgrind on difftest -----
+# scripts/sanitize.sh builds and runs everything in a scratch directory of its
+# own, with a private server; it never touches this tree's build or the
+# installed usertrack.so.  SANITIZE=0 skips it.
+if [ "${SANITIZE:-1}" != 0 ]; then
+    say "sanitizers (scripts/sanitize.sh)"
+    LOG="$LOG" bash scripts/sanitize.sh >"$LOG/sanitize.log" 2>&1
+    san_rc=$?
+    grep -E '^  (ok|FAILED) ' "$LOG/sanitize.log"
+    san_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOG/sanitize.log" | tail -1)
+    san_ok=$(echo "$san_line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+    san_bad=$(echo "$san_line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+    san_ok=${san_ok:-0}; san_bad=${san_bad:-0}
+    [ "$san_rc" -ne 0 ] && [ "$san_bad" -eq 0 ] && san_bad=1
+    passed=$((passed + san_ok)); failed=$((failed + san_bad))
+    echo "  sanitize.sh: $san_ok ok, $san_bad failed"
+    if [ "$san_bad" -gt 0 ]; then
+        failures+=(sanitize); tail -40 "$LOG/sanitize.log" | sed 's/^/  | /'
+    fi
 fi
 
 say "summary"

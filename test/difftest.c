@@ -2829,6 +2829,8 @@ main(int argc, char **argv)
 		   statements, commits, rollbacks, sprollbacks, n23505, n40P01,
 		   n40P01_single, n40001, unexpected);
 	PQfinish(conn);
+	free(clients);
+	free(threads);
 	if (logfile)
 		fclose(logfile);
 	ndiff += unexpected;

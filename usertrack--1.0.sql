@@ -336,6 +336,12 @@ AS 'MODULE_PATHNAME', 'usertrack_scores_changed' LANGUAGE C;
 COMMENT ON FUNCTION usertrack.scores_changed() IS
   'Trigger: keeps the maintained totals right after INSERT, UPDATE, DELETE and TRUNCATE of usertrack.scores';
 
+-- Only the triggers below call these; nobody needs EXECUTE on them (the
+-- privilege is checked when a trigger is created, not when it fires).
+REVOKE ALL ON FUNCTION usertrack.traces_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION usertrack.observations_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION usertrack.scores_changed() FROM PUBLIC;
+
 CREATE TRIGGER maintain_insert AFTER INSERT ON usertrack.traces
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traces_changed();
@@ -798,13 +804,14 @@ WITH rt AS MATERIALIZED (
                   GROUP BY r.user_id, r.day) b
         ON b.day = a.day
     UNION ALL
-    -- observations and scores still waiting for their trace
+    -- every trace row: whom it counts for, and observations and scores
+    -- still waiting for their trace
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
-      FROM (SELECT * FROM usertrack.trace_totals WHERE NOT present) a
+      FROM usertrack.trace_totals a
       FULL JOIN (SELECT r.trace_id, r.present, r.user_id, r.session_id, r.day,
                         r.observations, r.input_tokens, r.output_tokens, r.total_tokens,
                         r.model_cost, r.errors, r.scores, r.first_start, r.last_end
-                   FROM rt r WHERE NOT r.present) b
+                   FROM rt r) b
         ON b.trace_id = a.trace_id
     UNION ALL
     SELECT 'totals', 'null'::jsonb, to_jsonb(a), to_jsonb(b)
@@ -842,7 +849,7 @@ SELECT p.obj, p.k::text, c.col, p.shown_row ->> c.col, p.fresh_row ->> c.col
 ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION usertrack.verify() IS
-  'Compares every view, the totals, sessions and days of traces without a user, and the totals of observations still waiting for their trace with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
+  'Compares every view, every per-trace row (attribution and totals, those of observations still waiting for their trace included), and the totals, sessions and days of traces without a user with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)
@@ -921,3 +928,94 @@ BEGIN
     END LOOP;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Roles, and one user's data: export and erasure.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION usertrack.grant_writer(role_name regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA usertrack TO %s', role_name);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON usertrack.traces, '
+                   'usertrack.observations, usertrack.scores TO %s', role_name);
+END
+$$;
+COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
+  'Lets a role write the input tables (SELECT, INSERT, UPDATE, DELETE; upserts included). Its writes keep every total right, although it gets no right on the maintained tables';
+REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
+
+CREATE FUNCTION usertrack.grant_reader(role_name regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA usertrack TO %s', role_name);
+    EXECUTE format('GRANT SELECT ON usertrack.all_users, usertrack.user_traces, '
+                   'usertrack.user_sessions, usertrack.user_scores, '
+                   'usertrack.user_daily, usertrack.totals TO %s', role_name);
+END
+$$;
+COMMENT ON FUNCTION usertrack.grant_reader(regrole) IS
+  'Lets a role (a BI tool, a dashboard) read the public views, and nothing else';
+REVOKE ALL ON FUNCTION usertrack.grant_reader(regrole) FROM PUBLIC;
+
+CREATE FUNCTION usertrack.export_user(user_id text)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT jsonb_build_object(
+    'user_id', $1,
+    'exported_at', now(),
+    'totals', (SELECT to_jsonb(a) FROM usertrack.all_users a WHERE a.user_id = $1),
+    'sessions', COALESCE((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.first_event, s.session_id)
+                            FROM usertrack.user_sessions s WHERE s.user_id = $1), '[]'),
+    'daily', COALESCE((SELECT jsonb_agg(to_jsonb(d) ORDER BY d.day)
+                         FROM usertrack.user_daily d WHERE d.user_id = $1), '[]'),
+    'traces', COALESCE((
+        SELECT jsonb_agg(to_jsonb(t)
+                 || jsonb_build_object(
+                      'observations', COALESCE((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.start_time, o.id)
+                                                  FROM usertrack.observations o
+                                                 WHERE o.trace_id = t.id), '[]'),
+                      'scores', COALESCE((SELECT jsonb_agg(to_jsonb(s) ORDER BY s."timestamp", s.id)
+                                            FROM usertrack.scores s
+                                           WHERE s.trace_id = t.id), '[]'))
+               ORDER BY t."timestamp", t.id)
+          FROM usertrack.traces t WHERE t.user_id = $1), '[]'))
+$$;
+COMMENT ON FUNCTION usertrack.export_user(text) IS
+  'Everything stored about one user as one JSON document (for access requests): totals, sessions, days, and every trace with its observations and scores';
+REVOKE ALL ON FUNCTION usertrack.export_user(text) FROM PUBLIC;
+
+CREATE FUNCTION usertrack.forget_user(user_id text)
+RETURNS TABLE (table_name text, rows_deleted bigint)
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH s AS (
+    DELETE FROM usertrack.scores s
+     USING usertrack.traces t
+     WHERE t.user_id = $1 AND s.trace_id = t.id
+    RETURNING 1
+), o AS (
+    DELETE FROM usertrack.observations o
+     USING usertrack.traces t
+     WHERE t.user_id = $1 AND o.trace_id = t.id
+    RETURNING 1
+), t AS (
+    DELETE FROM usertrack.traces t WHERE t.user_id = $1
+    RETURNING 1
+)
+SELECT 'scores', (SELECT count(*) FROM s)
+UNION ALL SELECT 'observations', (SELECT count(*) FROM o)
+UNION ALL SELECT 'traces', (SELECT count(*) FROM t)
+$$;
+COMMENT ON FUNCTION usertrack.forget_user(text) IS
+  'Erases one user: their traces, the observations and scores of those traces, and with them every total of the user, in one statement; returns the rows deleted per table';
+REVOKE ALL ON FUNCTION usertrack.forget_user(text) FROM PUBLIC;

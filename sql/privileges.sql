@@ -38,7 +38,20 @@ INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t2', 'u3', '202
 INSERT INTO usertrack.observations (id, trace_id, input_tokens, start_time)
 VALUES ('o2', 't2', 7, '2026-01-01 11:00+00');
 RESET search_path;
+-- the trigger functions cannot be put on a table of the writer's own ...
+CREATE TEMP TABLE fake_observations (id text, trace_id text, start_time timestamptz,
+    end_time timestamptz, input_tokens bigint, output_tokens bigint, total_tokens bigint,
+    input_cost numeric, output_cost numeric, total_cost bigint, level text);
+CREATE TRIGGER forge AFTER INSERT ON fake_observations REFERENCING NEW TABLE AS n
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.observations_changed();
+DROP TABLE fake_observations;
 RESET ROLE;
+-- ... and, put there by someone who may, they refuse to run
+CREATE TABLE public.fake_traces (id text, user_id text, session_id text, "timestamp" timestamptz);
+CREATE TRIGGER forge AFTER INSERT ON public.fake_traces REFERENCING NEW TABLE AS n
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traces_changed();
+INSERT INTO public.fake_traces VALUES ('t9', 'mallory', NULL, now());
+DROP TABLE public.fake_traces;
 
 SELECT user_id, total_events, total_observations, input_tokens, scores, first_event
   FROM usertrack.all_users ORDER BY user_id;

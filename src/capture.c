@@ -32,6 +32,8 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -105,16 +107,35 @@ typedef struct Columns
 
 typedef void (*ReadRow) (TupleTableSlot *slot, const Columns *cols, InputRow *row);
 
+/*
+ * The trigger data of a statement-level AFTER trigger with transition
+ * tables, fired on usertrack.<table>.  The functions maintain the totals as
+ * the extension owner, so they refuse to run on any other table: attached to
+ * a table of someone's own, they would write forged totals with the owner's
+ * rights.
+ */
 static TriggerData *
-statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname)
+statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname,
+					   const char *table)
 {
 	TriggerData *td;
+	char	   *nspname;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s() was not called by the trigger manager", funcname)));
 	td = (TriggerData *) fcinfo->context;
+	nspname = get_namespace_name(RelationGetNamespace(td->tg_relation));
+	if (nspname == NULL || strcmp(nspname, "usertrack") != 0 ||
+		strcmp(RelationGetRelationName(td->tg_relation), table) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() may only be fired by a trigger on usertrack.%s",
+						funcname, table),
+				 errdetail("It was fired by trigger \"%s\" on table \"%s\".",
+						   td->tg_trigger->tgname,
+						   RelationGetRelationName(td->tg_relation))));
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		ereport(ERROR,
@@ -175,8 +196,10 @@ read_rows(Tuplestorestate *store, TupleDesc desc, const Columns *cols,
 	if (store == NULL)
 		return;
 
+	/* a statement may write millions of rows: allow arrays over 1 GB */
 	list->cap = 64;
-	list->rows = palloc(sizeof(InputRow) * list->cap);
+	list->rows = MemoryContextAllocHuge(CurrentMemoryContext,
+										sizeof(InputRow) * list->cap);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	ptr = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
 	tuplestore_select_read_pointer(store, ptr);
@@ -186,7 +209,7 @@ read_rows(Tuplestorestate *store, TupleDesc desc, const Columns *cols,
 		if (list->n == list->cap)
 		{
 			list->cap *= 2;
-			list->rows = repalloc(list->rows, sizeof(InputRow) * list->cap);
+			list->rows = repalloc_huge(list->rows, sizeof(InputRow) * list->cap);
 		}
 		memset(&list->rows[list->n], 0, sizeof(InputRow));
 		read(slot, cols, &list->rows[list->n]);
@@ -453,7 +476,7 @@ pair_unchanged_spans(RowList *old_rows, RowList *new_rows)
 Datum
 usertrack_observations_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = statement_trigger_data(fcinfo, "observations_changed");
+	TriggerData *td = statement_trigger_data(fcinfo, "observations_changed", "observations");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	ChangeFrame local;
 	ChangeFrame *frame;
@@ -526,7 +549,7 @@ read_score(TupleTableSlot *slot, const Columns *c, InputRow *row)
 Datum
 usertrack_scores_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = statement_trigger_data(fcinfo, "scores_changed");
+	TriggerData *td = statement_trigger_data(fcinfo, "scores_changed", "scores");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	ChangeFrame local;
 	ChangeFrame *frame;
@@ -600,7 +623,7 @@ same_attribution(const Attribution *a, const Attribution *b)
 Datum
 usertrack_traces_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = statement_trigger_data(fcinfo, "traces_changed");
+	TriggerData *td = statement_trigger_data(fcinfo, "traces_changed", "traces");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	ChangeFrame local;
 	ChangeFrame *frame;

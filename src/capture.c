@@ -246,14 +246,6 @@ compare_changes(const void *a, const void *b)
 
 static bool same_attribution(const Attribution *a, const Attribution *b);
 
-/* Whether the statement changed whom the trace counts for, or its time. */
-static bool
-moves_trace(const TraceChange *ch)
-{
-	if (!ch->seen_old && !ch->seen_new)
-		return false;
-	return !same_attribution(&ch->old, &ch->new);
-}
 
 /*
  * The changes that write something, sorted by trace id: the order in which
@@ -274,7 +266,7 @@ sorted_changes(strmap_hash *changes, int *nchanges)
 		TraceChange *ch = (TraceChange *) e->value;
 
 		if (!measures_are_zero(&ch->delta) || ch->added.valid ||
-			ch->removed.valid || moves_trace(ch))
+			ch->removed.valid || ch->traced)
 			out[n++] = ch;
 	}
 	if (n > 1)
@@ -632,6 +624,7 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	RowList		old_rows,
 				new_rows;
 	strmap_hash *changes;
+	strmap_hash *by_id;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
@@ -651,30 +644,34 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	read_rows(td->tg_newtable, desc, &c, read_trace, &new_rows);
 
 	/*
-	 * Within one statement a trace row can be deleted and inserted again (by
-	 * a writable CTE): keep the first old and the last new version.
+	 * Mark the trace ids whose row this firing inserted, deleted, or gave
+	 * another user, session or timestamp; an UPDATE of other columns (a
+	 * name, an output) marks nothing.
 	 */
+	by_id = strmap_create(CurrentMemoryContext, old_rows.n + 1, NULL);
 	for (int i = 0; i < old_rows.n; i++)
 	{
-		TraceChange *ch = change_for(changes, old_rows.rows[i].id);
+		bool		found;
 
-		if (!ch->seen_old && !ch->seen_new)
-		{
-			ch->old = old_rows.rows[i].attribution;
-			ch->seen_old = true;
-		}
-		if (ch->seen_new)
-		{
-			ch->new.present = false;
-			ch->seen_new = true;
-		}
+		strmap_insert(by_id, old_rows.rows[i].id, &found)->value = &old_rows.rows[i];
 	}
 	for (int i = 0; i < new_rows.n; i++)
 	{
-		TraceChange *ch = change_for(changes, new_rows.rows[i].id);
+		StringMapEntry *e = strmap_lookup(by_id, new_rows.rows[i].id);
 
-		ch->new = new_rows.rows[i].attribution;
-		ch->seen_new = true;
+		if (e == NULL ||
+			!same_attribution(&((InputRow *) e->value)->attribution,
+							  &new_rows.rows[i].attribution))
+			change_for(changes, new_rows.rows[i].id)->traced = true;
+		if (e != NULL)
+			e->value = NULL;
+	}
+	for (int i = 0; i < old_rows.n; i++)
+	{
+		StringMapEntry *e = strmap_lookup(by_id, old_rows.rows[i].id);
+
+		if (e != NULL && e->value != NULL)
+			change_for(changes, old_rows.rows[i].id)->traced = true;
 	}
 
 	end_collecting(frame, &local, caller);

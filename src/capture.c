@@ -219,6 +219,47 @@ read_rows(Tuplestorestate *store, TupleDesc desc, const Columns *cols,
 	ExecDropSingleTupleTableSlot(slot);
 }
 
+static TraceChange *change_for(strmap_hash *changes, char *trace_id);
+
+typedef void (*FoldRow) (InputRow *row, int sign, strmap_hash *changes);
+
+/*
+ * Reads every row of a transition table and folds it into the changes at
+ * once, so that an INSERT, COPY or DELETE of millions of rows needs memory
+ * for its distinct traces only, not for its rows.
+ */
+static void
+fold_rows(Tuplestorestate *store, TupleDesc desc, const Columns *cols,
+		  ReadRow read, FoldRow fold, int sign, strmap_hash *changes)
+{
+	TupleTableSlot *slot;
+	MemoryContext row_cxt,
+				outer = CurrentMemoryContext;
+	int			ptr;
+
+	if (store == NULL)
+		return;
+	row_cxt = AllocSetContextCreate(outer, "usertrack row", ALLOCSET_SMALL_SIZES);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(store, ptr);
+	tuplestore_rescan(store);
+	while (tuplestore_gettupleslot(store, true, false, slot))
+	{
+		InputRow	row;
+
+		memset(&row, 0, sizeof(row));
+		MemoryContextSwitchTo(row_cxt);
+		read(slot, cols, &row);
+		MemoryContextSwitchTo(outer);
+		fold(&row, sign, changes);
+		MemoryContextReset(row_cxt);
+	}
+	tuplestore_select_read_pointer(store, 0);
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextDelete(row_cxt);
+}
+
 static TraceChange *
 change_for(strmap_hash *changes, char *trace_id)
 {
@@ -229,7 +270,9 @@ change_for(strmap_hash *changes, char *trace_id)
 	{
 		TraceChange *ch = palloc0(sizeof(TraceChange));
 
-		ch->trace_id = trace_id;
+		/* the row the id came from may not outlive this call */
+		ch->trace_id = pstrdup(trace_id);
+		e->key = ch->trace_id;
 		e->value = ch;
 	}
 	return (TraceChange *) e->value;
@@ -430,6 +473,15 @@ read_observation(TupleTableSlot *slot, const Columns *c, InputRow *row)
 	}
 }
 
+static void
+fold_observation(InputRow *r, int sign, strmap_hash *changes)
+{
+	TraceChange *ch = change_for(changes, r->trace_id);
+
+	measures_add(&ch->delta, &r->m, sign);
+	timespan_include(sign > 0 ? &ch->added : &ch->removed, r->start, r->last_end);
+}
+
 /*
  * In an UPDATE, a row that keeps its trace and its times cannot move the
  * trace's first start or last end: mark both versions so that neither
@@ -499,6 +551,17 @@ usertrack_observations_changed(PG_FUNCTION_ARGS)
 	c.total_cost = column_number(desc, "total_cost");
 	c.level = column_number(desc, "level");
 
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		fold_rows(td->tg_oldtable, desc, &c, read_observation, fold_observation,
+				  -1, changes);
+		fold_rows(td->tg_newtable, desc, &c, read_observation, fold_observation,
+				  1, changes);
+		end_collecting(frame, &local, caller);
+		return PointerGetDatum(NULL);
+	}
+
+	/* an UPDATE: pair the old and new versions of each row */
 	read_rows(td->tg_oldtable, desc, &c, read_observation, &old_rows);
 	read_rows(td->tg_newtable, desc, &c, read_observation, &new_rows);
 	pair_unchanged_spans(&old_rows, &new_rows);
@@ -538,6 +601,15 @@ read_score(TupleTableSlot *slot, const Columns *c, InputRow *row)
 	row->m.scores = 1;
 }
 
+static void
+fold_score(InputRow *r, int sign, strmap_hash *changes)
+{
+	/* scores that name no trace count for no trace and no user */
+	if (r->trace_id == NULL || r->trace_id[0] == '\0')
+		return;
+	measures_add(&change_for(changes, r->trace_id)->delta, &r->m, sign);
+}
+
 Datum
 usertrack_scores_changed(PG_FUNCTION_ARGS)
 {
@@ -547,7 +619,6 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
 	ChangeFrame *frame;
 	MemoryContext caller;
 	Columns		c;
-	RowList		lists[2];
 	strmap_hash *changes;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
@@ -562,22 +633,8 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
 	c.id = column_number(desc, "id");
 	c.trace_id = column_number(desc, "trace_id");
 
-	read_rows(td->tg_oldtable, desc, &c, read_score, &lists[0]);
-	read_rows(td->tg_newtable, desc, &c, read_score, &lists[1]);
-
-	for (int l = 0; l < 2; l++)
-	{
-		for (int i = 0; i < lists[l].n; i++)
-		{
-			InputRow   *r = &lists[l].rows[i];
-
-			/* scores that name no trace count for no trace and no user */
-			if (r->trace_id == NULL || r->trace_id[0] == '\0')
-				continue;
-			measures_add(&change_for(changes, r->trace_id)->delta, &r->m,
-						 l == 0 ? -1 : 1);
-		}
-	}
+	fold_rows(td->tg_oldtable, desc, &c, read_score, fold_score, -1, changes);
+	fold_rows(td->tg_newtable, desc, &c, read_score, fold_score, 1, changes);
 
 	end_collecting(frame, &local, caller);
 	return PointerGetDatum(NULL);
@@ -612,6 +669,12 @@ same_attribution(const Attribution *a, const Attribution *b)
 	return same_keys(a, b) && (!a->present || a->ts == b->ts);
 }
 
+static void
+fold_trace(InputRow *r, int sign, strmap_hash *changes)
+{
+	change_for(changes, r->id)->traced = true;
+}
+
 Datum
 usertrack_traces_changed(PG_FUNCTION_ARGS)
 {
@@ -639,6 +702,15 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	c.user_id = column_number(desc, "user_id");
 	c.session_id = column_number(desc, "session_id");
 	c.timestamp = column_number(desc, "timestamp");
+
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		/* every trace inserted or deleted changes its keys */
+		fold_rows(td->tg_oldtable, desc, &c, read_trace, fold_trace, -1, changes);
+		fold_rows(td->tg_newtable, desc, &c, read_trace, fold_trace, 1, changes);
+		end_collecting(frame, &local, caller);
+		return PointerGetDatum(NULL);
+	}
 
 	read_rows(td->tg_oldtable, desc, &c, read_trace, &old_rows);
 	read_rows(td->tg_newtable, desc, &c, read_trace, &new_rows);

@@ -101,10 +101,15 @@ measures_add(Measures *into, const Measures *m, int sign)
 		if (sign < 0)
 			c = DatumGetNumeric(DirectFunctionCall1(numeric_uminus,
 													NumericGetDatum(c)));
-		into->model_cost = into->model_cost == NULL ? c :
-			DatumGetNumeric(DirectFunctionCall2(numeric_add,
-												NumericGetDatum(into->model_cost),
-												NumericGetDatum(c)));
+		/* a copy: m may live in memory that goes before into does */
+		if (into->model_cost == NULL)
+			into->model_cost = c != m->model_cost ? c :
+				DatumGetNumericCopy(NumericGetDatum(c));
+		else
+			into->model_cost =
+				DatumGetNumeric(DirectFunctionCall2(numeric_add,
+													NumericGetDatum(into->model_cost),
+													NumericGetDatum(c)));
 	}
 }
 

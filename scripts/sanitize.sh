@@ -53,22 +53,13 @@ passed=0
 failed=0
 failures=()
 
-say() { printf '\n=== %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 pass() { passed=$((passed + 1)); echo "  ok      $1"; }
 fail() { failed=$((failed + 1)); failures+=("$1"); echo "  FAILED  $1"; }
 
 # --- prerequisites ---------------------------------------------------------
-packages="postgresql-$PGVER postgresql-server-dev-$PGVER libpq-dev make gcc libasan8 libubsan1 valgrind"
-missing=""
-for p in $packages; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    say "installing:$missing"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER libpq-dev make gcc libasan8 libubsan1 valgrind
 PGBIN=/usr/lib/postgresql/$PGVER/bin
 export PATH="$PGBIN:$PATH"
 PG_CONFIG=$PGBIN/pg_config

@@ -29,20 +29,11 @@ passed=0
 failed=0
 failures=()
 
-say() { printf '\n=== %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
 
 # --- prerequisites ---------------------------------------------------------
-packages="postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib libpq-dev libipc-run-perl make gcc"
-missing=""
-for p in $packages; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    say "installing:$missing"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib libpq-dev libipc-run-perl make gcc
 export PATH="/usr/lib/postgresql/$PGVER/bin:$PATH"
 PG_CONFIG=/usr/lib/postgresql/$PGVER/bin/pg_config
 [ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)

@@ -197,7 +197,6 @@ CREATE TABLE usertrack.trace_totals (
     user_id         text COLLATE "C",
     session_id      text COLLATE "C",
     day             date,
-    "timestamp"     timestamptz,
     observations    bigint NOT NULL DEFAULT 0,
     input_tokens    bigint NOT NULL DEFAULT 0,
     output_tokens   bigint NOT NULL DEFAULT 0,
@@ -215,7 +214,6 @@ COMMENT ON COLUMN usertrack.trace_totals.present IS 'Whether the trace row exist
 COMMENT ON COLUMN usertrack.trace_totals.user_id IS 'User of the trace, '''' for none; NULL while the trace is absent';
 COMMENT ON COLUMN usertrack.trace_totals.session_id IS 'Non-empty session of the trace, else NULL';
 COMMENT ON COLUMN usertrack.trace_totals.day IS 'UTC day of the trace timestamp';
-COMMENT ON COLUMN usertrack.trace_totals."timestamp" IS 'The trace timestamp the totals count it at; NULL while the trace is absent';
 COMMENT ON COLUMN usertrack.trace_totals.observations IS 'Observations with this trace id';
 COMMENT ON COLUMN usertrack.trace_totals.input_tokens IS 'Sum of input tokens of those observations';
 COMMENT ON COLUMN usertrack.trace_totals.output_tokens IS 'Sum of output tokens of those observations';
@@ -633,7 +631,7 @@ SELECT COALESCE(t.id, o.trace_id, s.trace_id) AS trace_id,
   FULL JOIN o ON o.trace_id OPERATOR(pg_catalog.=) t.id
   FULL JOIN s ON s.trace_id OPERATOR(pg_catalog.=) COALESCE(t.id, o.trace_id);
 COMMENT ON VIEW usertrack.recomputed_trace_totals IS
-  'trace_totals computed from scratch from the input tables (slow; for verify and rebuild)';
+  'trace_totals computed from scratch from the input tables (slow; for verify and rebuild), plus the trace timestamp';
 
 CREATE VIEW usertrack.recomputed_user_totals AS
 SELECT r.user_id,
@@ -811,9 +809,8 @@ WITH rt AS MATERIALIZED (
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
       FROM usertrack.trace_totals a
       FULL JOIN (SELECT r.trace_id, r.present, r.user_id, r.session_id, r.day,
-                        r."timestamp", r.observations, r.input_tokens, r.output_tokens,
-                        r.total_tokens, r.model_cost, r.errors, r.scores,
-                        r.first_start, r.last_end
+                        r.observations, r.input_tokens, r.output_tokens, r.total_tokens,
+                        r.model_cost, r.errors, r.scores, r.first_start, r.last_end
                    FROM rt r) b
         ON b.trace_id = a.trace_id
     UNION ALL
@@ -870,12 +867,10 @@ DELETE FROM usertrack.user_totals;
 DELETE FROM usertrack.user_session_totals;
 DELETE FROM usertrack.user_daily_totals;
 INSERT INTO usertrack.trace_totals
-    (trace_id, present, user_id, session_id, day, "timestamp", observations,
-     input_tokens, output_tokens, total_tokens, model_cost, errors, scores,
-     first_start, last_end)
-SELECT trace_id, present, user_id, session_id, day, "timestamp", observations,
-       input_tokens, output_tokens, total_tokens, model_cost, errors, scores,
-       first_start, last_end
+    (trace_id, present, user_id, session_id, day, observations, input_tokens,
+     output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end)
+SELECT trace_id, present, user_id, session_id, day, observations, input_tokens,
+       output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end
   FROM usertrack.recomputed_trace_totals;
 INSERT INTO usertrack.user_totals
     (user_id, first_event, last_event, traces, observations, input_tokens,

@@ -289,6 +289,14 @@ compare_changes(const void *a, const void *b)
 
 static bool same_attribution(const Attribution *a, const Attribution *b);
 
+/* Whether the statement changed whom the trace counts for, or its time. */
+static bool
+moves_trace(const TraceChange *ch)
+{
+	if (!ch->seen_old && !ch->seen_new)
+		return false;
+	return !same_attribution(&ch->old, &ch->new);
+}
 
 /*
  * The changes that write something, sorted by trace id: the order in which
@@ -309,7 +317,7 @@ sorted_changes(strmap_hash *changes, int *nchanges)
 		TraceChange *ch = (TraceChange *) e->value;
 
 		if (!measures_are_zero(&ch->delta) || ch->added.valid ||
-			ch->removed.valid || ch->traced)
+			ch->removed.valid || moves_trace(ch))
 			out[n++] = ch;
 	}
 	if (n > 1)
@@ -669,10 +677,35 @@ same_attribution(const Attribution *a, const Attribution *b)
 	return same_keys(a, b) && (!a->present || a->ts == b->ts);
 }
 
+/*
+ * An inserted (sign 1) or deleted (sign -1) trace row: record its
+ * attribution, copied out of the row's memory, with the same rules as for an
+ * UPDATE below (the first old version, the last new one).
+ */
 static void
 fold_trace(InputRow *r, int sign, strmap_hash *changes)
 {
-	change_for(changes, r->id)->traced = true;
+	TraceChange *ch = change_for(changes, r->id);
+	Attribution a = r->attribution;
+
+	a.user_id = pstrdup(a.user_id);
+	if (a.session_id != NULL)
+		a.session_id = pstrdup(a.session_id);
+	if (sign < 0)
+	{
+		if (!ch->seen_old && !ch->seen_new)
+		{
+			ch->old = a;
+			ch->seen_old = true;
+		}
+		if (ch->seen_new)
+			ch->new.present = false;
+	}
+	else
+	{
+		ch->new = a;
+		ch->seen_new = true;
+	}
 }
 
 Datum
@@ -687,7 +720,6 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	RowList		old_rows,
 				new_rows;
 	strmap_hash *changes;
-	strmap_hash *by_id;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
@@ -705,7 +737,7 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 
 	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		/* every trace inserted or deleted changes its keys */
+		/* inserted or deleted traces, folded as they are read */
 		fold_rows(td->tg_oldtable, desc, &c, read_trace, fold_trace, -1, changes);
 		fold_rows(td->tg_newtable, desc, &c, read_trace, fold_trace, 1, changes);
 		end_collecting(frame, &local, caller);
@@ -716,34 +748,30 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	read_rows(td->tg_newtable, desc, &c, read_trace, &new_rows);
 
 	/*
-	 * Mark the trace ids whose row this firing inserted, deleted, or gave
-	 * another user, session or timestamp; an UPDATE of other columns (a
-	 * name, an output) marks nothing.
+	 * Within one statement a trace row can be deleted and inserted again (by
+	 * a writable CTE): keep the first old and the last new version.
 	 */
-	by_id = strmap_create(CurrentMemoryContext, old_rows.n + 1, NULL);
 	for (int i = 0; i < old_rows.n; i++)
 	{
-		bool		found;
+		TraceChange *ch = change_for(changes, old_rows.rows[i].id);
 
-		strmap_insert(by_id, old_rows.rows[i].id, &found)->value = &old_rows.rows[i];
+		if (!ch->seen_old && !ch->seen_new)
+		{
+			ch->old = old_rows.rows[i].attribution;
+			ch->seen_old = true;
+		}
+		if (ch->seen_new)
+		{
+			ch->new.present = false;
+			ch->seen_new = true;
+		}
 	}
 	for (int i = 0; i < new_rows.n; i++)
 	{
-		StringMapEntry *e = strmap_lookup(by_id, new_rows.rows[i].id);
+		TraceChange *ch = change_for(changes, new_rows.rows[i].id);
 
-		if (e == NULL ||
-			!same_attribution(&((InputRow *) e->value)->attribution,
-							  &new_rows.rows[i].attribution))
-			change_for(changes, new_rows.rows[i].id)->traced = true;
-		if (e != NULL)
-			e->value = NULL;
-	}
-	for (int i = 0; i < old_rows.n; i++)
-	{
-		StringMapEntry *e = strmap_lookup(by_id, old_rows.rows[i].id);
-
-		if (e != NULL && e->value != NULL)
-			change_for(changes, old_rows.rows[i].id)->traced = true;
+		ch->new = new_rows.rows[i].attribution;
+		ch->seen_new = true;
 	}
 
 	end_collecting(frame, &local, caller);

@@ -463,7 +463,6 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
 
 typedef enum QueryId
 {
-	Q_TRACE_PRE,
 	Q_TRACE_ADD,
 	Q_TRACE_SET,
 	Q_TRACE_RESPAN,
@@ -483,7 +482,7 @@ typedef struct QueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[15];
+	Oid			argtypes[14];
 } QueryDef;
 
 #define T TEXTARRAYOID
@@ -496,15 +495,15 @@ typedef struct QueryDef
 static const QueryDef queries[NUM_QUERIES] = {
 	[Q_TRACE_ADD] = {
 		"INSERT INTO usertrack.trace_totals AS t (trace_id, " TRACE_MEASURE_COLUMNS
-		", first_start, last_end, present, user_id, session_id, day, \"timestamp\") "
+		", first_start, last_end, present, user_id, session_id, day) "
 		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		"$12, $13, $14, $15) "
+		"$12, $13, $14) "
 		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
 		"first_start = LEAST(t.first_start, excluded.first_start), "
 		"last_end = GREATEST(t.last_end, excluded.last_end) "
 		"RETURNING trace_id, present, user_id, session_id, day, "
-		TRACE_MEASURE_COLUMNS ", first_start, last_end, \"timestamp\"",
-		15, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D, TS}
+		TRACE_MEASURE_COLUMNS ", first_start, last_end",
+		14, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D}
 	},
 	/*
 	 * Q_TRACE_ADD inserts a new row with the statement's attribution already
@@ -514,28 +513,11 @@ static const QueryDef queries[NUM_QUERIES] = {
 	 */
 	[Q_TRACE_SET] = {
 		"UPDATE usertrack.trace_totals t SET present = k.present, "
-		"user_id = k.user_id, session_id = k.session_id, day = k.day, "
-		"\"timestamp\" = k.ts "
-		"FROM unnest($1, $2, $3, $4, $5, $6) AS k(trace_id, present, user_id, "
-		"session_id, day, ts) "
-		"WHERE t.trace_id = k.trace_id",
-		6, {T, B, T, T, D, TS}
-	},
-	/*
-	 * For the traces a statement wrote: whom trace_totals counts each for,
-	 * and what the traces row says now.  Neither can change under us: the
-	 * statement holds the row locks of these traces, and only writers of a
-	 * trace row change its attribution.
-	 */
-	[Q_TRACE_PRE] = {
-		"SELECT k.id, tt.present, tt.user_id, tt.session_id, tt.day, "
-		"tt.\"timestamp\", t.id IS NOT NULL, t.user_id, t.session_id, "
-		"t.\"timestamp\" "
-		"FROM unnest($1) WITH ORDINALITY AS k(id, n) "
-		"LEFT JOIN usertrack.trace_totals tt ON tt.trace_id = k.id "
-		"LEFT JOIN usertrack.traces t ON t.id = k.id "
-		"ORDER BY k.n",
-		1, {T}
+		"user_id = k.user_id, session_id = k.session_id, day = k.day "
+		"FROM unnest($1, $2, $3, $4, $5) AS k(trace_id, present, user_id, "
+		"session_id, day) "
+		"WHERE t.trace_id = k.trace_id COLLATE \"C\"",
+		5, {T, B, T, T, D}
 	},
 	[Q_TRACE_RESPAN] = {
 		"UPDATE usertrack.trace_totals t SET "
@@ -543,11 +525,11 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"WHERE o.trace_id = t.trace_id), "
 		"last_end = (SELECT max(COALESCE(o.end_time, o.start_time)) "
 		"FROM usertrack.observations o WHERE o.trace_id = t.trace_id) "
-		"WHERE t.trace_id = ANY ($1)",
+		"WHERE t.trace_id = ANY ($1 COLLATE \"C\")",
 		1, {T}
 	},
 	[Q_TRACE_DROP] = {
-		"DELETE FROM usertrack.trace_totals t WHERE t.trace_id = ANY ($1) "
+		"DELETE FROM usertrack.trace_totals t WHERE t.trace_id = ANY ($1 COLLATE \"C\") "
 		"AND NOT t.present AND t.observations = 0 AND t.scores = 0",
 		1, {T}
 	},
@@ -562,8 +544,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 	[Q_SESSION_DROP] = {
 		"DELETE FROM usertrack.user_session_totals t "
 		"USING unnest($1, $2) AS k(user_id, session_id) "
-		"WHERE t.user_id = k.user_id AND t.session_id = k.session_id "
-		"AND t.traces = 0",
+		"WHERE t.user_id = k.user_id COLLATE \"C\" "
+		"AND t.session_id = k.session_id COLLATE \"C\" AND t.traces = 0",
 		2, {T, T}
 	},
 	[Q_SESSION_REFRAME] = {
@@ -571,7 +553,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"first_event = " TRACE_TIME("min", "LEAST", " AND x.session_id = t.session_id") ", "
 		"last_event = " TRACE_TIME("max", "GREATEST", " AND x.session_id = t.session_id") " "
 		"FROM unnest($1, $2) AS k(user_id, session_id) "
-		"WHERE t.user_id = k.user_id AND t.session_id = k.session_id",
+		"WHERE t.user_id = k.user_id COLLATE \"C\" "
+		"AND t.session_id = k.session_id COLLATE \"C\"",
 		2, {T, T}
 	},
 	[Q_DAY_ADD] = {
@@ -585,7 +568,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 	[Q_DAY_DROP] = {
 		"DELETE FROM usertrack.user_daily_totals t "
 		"USING unnest($1, $2) AS k(user_id, day) "
-		"WHERE t.user_id = k.user_id AND t.day = k.day AND t.traces = 0",
+		"WHERE t.user_id = k.user_id COLLATE \"C\" AND t.day = k.day "
+		"AND t.traces = 0",
 		2, {T, D}
 	},
 	[Q_USER_ADD] = {
@@ -599,7 +583,7 @@ static const QueryDef queries[NUM_QUERIES] = {
 		13, {T, I, I, I, I, I, N, I, I, I, I, TS, TS}
 	},
 	[Q_USER_DROP] = {
-		"DELETE FROM usertrack.user_totals t WHERE t.user_id = ANY ($1) "
+		"DELETE FROM usertrack.user_totals t WHERE t.user_id = ANY ($1 COLLATE \"C\") "
 		"AND t.traces = 0",
 		1, {T}
 	},
@@ -607,7 +591,7 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"UPDATE usertrack.user_totals t SET "
 		"first_event = " TRACE_TIME("min", "LEAST", "") ", "
 		"last_event = " TRACE_TIME("max", "GREATEST", "") " "
-		"WHERE t.user_id = ANY ($1)",
+		"WHERE t.user_id = ANY ($1 COLLATE \"C\")",
 		1, {T}
 	},
 };
@@ -1046,69 +1030,6 @@ same_keys(const Attribution *a, const Attribution *b)
  *    traces go to the trace's current keys; those of absent traces nowhere.
  * 3. The rollups follow, each in one sorted pass (apply_rollups).
  */
-/* Reads the old and new attribution of the traces the statement wrote. */
-static void
-read_attributions(TraceChange **changes, int n)
-{
-	ArgColumn	ids;
-	Datum		args[1];
-	int			ntraced = 0;
-	TraceChange **traced = palloc(sizeof(TraceChange *) * n);
-
-	arg_init(&ids, TEXTOID, n);
-	for (int i = 0; i < n; i++)
-		if (changes[i]->traced)
-		{
-			traced[ntraced++] = changes[i];
-			arg_push_text(&ids, changes[i]->trace_id);
-		}
-	if (ntraced == 0)
-		return;
-	args[0] = arg_array(&ids);
-	check_result_count(Q_TRACE_PRE, run_query(Q_TRACE_PRE, args), ntraced);
-	for (int i = 0; i < ntraced; i++)
-	{
-		TraceChange *ch = traced[i];
-		bool		isnull;
-		char	   *session;
-
-		check_key(Q_TRACE_PRE, i, ch->trace_id);
-		ch->old.present = DatumGetBool(result_value(i, 2, &isnull)) && !isnull;
-		ch->old.user_id = result_text(i, 3);
-		ch->old.session_id = result_text(i, 4);
-		ch->old.day = DatumGetDateADT(result_value(i, 5, &isnull));
-		ch->old.ts = DatumGetTimestampTz(result_value(i, 6, &isnull));
-		if (ch->old.present && (ch->old.user_id == NULL || isnull))
-			elog(ERROR, "usertrack: trace \"%s\" is present without its keys",
-				 ch->trace_id);
-		ch->new.present = DatumGetBool(result_value(i, 7, &isnull));
-		if (!ch->new.present)
-			continue;
-		ch->new.user_id = result_text(i, 8);
-		if (ch->new.user_id == NULL)
-			ch->new.user_id = "";
-		session = result_text(i, 9);
-		ch->new.session_id = (session != NULL && session[0] != '\0') ? session : NULL;
-		ch->new.ts = DatumGetTimestampTz(result_value(i, 10, &isnull));
-		ch->new.day = usertrack_utc_day(ch->new.ts);
-	}
-}
-
-/*
- * Applies the changes of one statement, sorted by trace id.
- *
- * 1. For the traces the statement wrote, read whom each counted for (from
- *    trace_totals) and whom it counts for now (from the traces row).
- * 2. One upsert takes every changed trace row, in key order: it adds the
- *    observation and score deltas, inserts a missing row with the trace's
- *    current attribution, and reads back what is counted under each trace.
- * 3. What is counted under a trace that moved goes from its old keys
- *    (before this statement's deltas) to its new ones (after them), and an
- *    existing row gets the new attribution (it is locked already: this never
- *    waits).  The deltas of other traces go to their current keys; those of
- *    absent traces nowhere.
- * 4. The rollups follow, each in one sorted pass (apply_rollups).
- */
 void
 apply_changes(TraceChange **changes, int n)
 {
@@ -1123,20 +1044,17 @@ apply_changes(TraceChange **changes, int n)
 				set_users,
 				set_sessions,
 				set_days,
-				set_ts,
 				set_ids,
 				re_present,
 				re_users,
 				re_sessions,
-				re_days,
-				re_ts;
+				re_days;
 	MeasureArgs m;
 	Measures	none;
-	Datum		args[15];
+	Datum		args[14];
 	int			pos = 0;
 
 	begin_maintenance(&mt);
-	read_attributions(changes, n);
 	rollups_init(&rs, n);
 	memset(&none, 0, sizeof(none));
 	arg_init(&ids, TEXTOID, n);
@@ -1146,13 +1064,12 @@ apply_changes(TraceChange **changes, int n)
 	arg_init(&set_users, TEXTOID, n);
 	arg_init(&set_sessions, TEXTOID, n);
 	arg_init(&set_days, DATEOID, n);
-	arg_init(&set_ts, TIMESTAMPTZOID, n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
-		/* a row that does not exist yet gets the trace's current attribution */
+		/* a row that does not exist yet gets the trace's new attribution */
 		const Attribution *a = &changes[i]->new;
-		bool		present = changes[i]->traced && a->present;
+		bool		present = changes[i]->seen_new && a->present;
 
 		arg_push_text(&ids, changes[i]->trace_id);
 		measure_args_push(&m, &changes[i]->delta);
@@ -1161,7 +1078,6 @@ apply_changes(TraceChange **changes, int n)
 		arg_push_text(&set_users, present ? a->user_id : NULL);
 		arg_push_text(&set_sessions, present ? a->session_id : NULL);
 		arg_push(&set_days, DateADTGetDatum(a->day), !present);
-		arg_push(&set_ts, TimestampTzGetDatum(a->ts), !present);
 	}
 	args[pos++] = arg_array(&ids);
 	measure_args_arrays(&m, false, args, &pos);
@@ -1171,7 +1087,6 @@ apply_changes(TraceChange **changes, int n)
 	args[pos++] = arg_array(&set_users);
 	args[pos++] = arg_array(&set_sessions);
 	args[pos++] = arg_array(&set_days);
-	args[pos++] = arg_array(&set_ts);
 	check_result_count(Q_TRACE_ADD, run_query(Q_TRACE_ADD, args), n);
 
 	arg_init(&respan, TEXTOID, n);
@@ -1181,7 +1096,6 @@ apply_changes(TraceChange **changes, int n)
 	arg_init(&re_users, TEXTOID, n);
 	arg_init(&re_sessions, TEXTOID, n);
 	arg_init(&re_days, DATEOID, n);
-	arg_init(&re_ts, TIMESTAMPTZOID, n);
 	for (int i = 0; i < n; i++)
 	{
 		TraceChange *ch = changes[i];
@@ -1193,6 +1107,7 @@ apply_changes(TraceChange **changes, int n)
 		Attribution stored;
 		TimestampTz f,
 					l;
+		bool		traced = ch->seen_old || ch->seen_new;
 		bool		present_after;
 
 		check_key(Q_TRACE_ADD, i, ch->trace_id);
@@ -1200,7 +1115,7 @@ apply_changes(TraceChange **changes, int n)
 		stored.user_id = result_text(i, 3);
 		stored.session_id = result_text(i, 4);
 		stored.day = DatumGetDateADT(result_value(i, 5, &isnull));
-		stored.ts = DatumGetTimestampTz(result_value(i, 15, &isnull));
+		stored.ts = 0;
 		now.traces = 0;
 		now.observations = result_int8(i, 6);
 		now.input_tokens = result_int8(i, 7);
@@ -1216,7 +1131,7 @@ apply_changes(TraceChange **changes, int n)
 			elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
 				 ch->trace_id);
 
-		if (ch->traced && !same_keys(&ch->old, &ch->new))
+		if (traced && !same_keys(&ch->old, &ch->new))
 		{
 			/* the trace moves: what was counted before goes, all of it comes */
 			Measures	before = now;
@@ -1226,12 +1141,21 @@ apply_changes(TraceChange **changes, int n)
 				add_contribution(&rs, &ch->old, &before, -1, true);
 			if (ch->new.present)
 				add_contribution(&rs, &ch->new, &now, 1, true);
+			/* unless the upsert just inserted the row with it */
+			if (!same_keys(&stored, &ch->new))
+			{
+				arg_push_text(&set_ids, ch->trace_id);
+				arg_push(&re_present, BoolGetDatum(ch->new.present), false);
+				arg_push_text(&re_users, ch->new.present ? ch->new.user_id : NULL);
+				arg_push_text(&re_sessions, ch->new.present ? ch->new.session_id : NULL);
+				arg_push(&re_days, DateADTGetDatum(ch->new.day), !ch->new.present);
+			}
 			present_after = ch->new.present;
 		}
 		else
 		{
 			/* same keys: the deltas go there; a new timestamp moves the events */
-			if (ch->traced && ch->old.present && ch->old.ts != ch->new.ts)
+			if (traced && ch->old.present && ch->old.ts != ch->new.ts)
 			{
 				add_contribution(&rs, &ch->old, &none, -1, true);
 				add_contribution(&rs, &ch->new, &none, 1, true);
@@ -1239,18 +1163,6 @@ apply_changes(TraceChange **changes, int n)
 			if (stored.present)
 				add_contribution(&rs, &stored, &ch->delta, 1, false);
 			present_after = stored.present;
-		}
-		/* an existing row gets the new attribution; a new one has it already */
-		if (ch->traced &&
-			(!same_keys(&stored, &ch->new) ||
-			 (ch->new.present && stored.ts != ch->new.ts)))
-		{
-			arg_push_text(&set_ids, ch->trace_id);
-			arg_push(&re_present, BoolGetDatum(ch->new.present), false);
-			arg_push_text(&re_users, ch->new.present ? ch->new.user_id : NULL);
-			arg_push_text(&re_sessions, ch->new.present ? ch->new.session_id : NULL);
-			arg_push(&re_days, DateADTGetDatum(ch->new.day), !ch->new.present);
-			arg_push(&re_ts, TimestampTzGetDatum(ch->new.ts), !ch->new.present);
 		}
 		if (!present_after && now.observations == 0 && now.scores == 0)
 			arg_push_text(&drop, ch->trace_id);
@@ -1264,7 +1176,6 @@ apply_changes(TraceChange **changes, int n)
 		args[2] = arg_array(&re_users);
 		args[3] = arg_array(&re_sessions);
 		args[4] = arg_array(&re_days);
-		args[5] = arg_array(&re_ts);
 		if (run_query(Q_TRACE_SET, args) != (uint64) set_ids.n)
 			elog(ERROR, "usertrack: could not record the attribution of %d traces",
 				 set_ids.n);
@@ -1294,7 +1205,7 @@ apply_truncate(InputTable table)
 {
 	static const char *const traces_sql[] = {
 		"UPDATE usertrack.trace_totals SET present = false, user_id = NULL, "
-		"session_id = NULL, day = NULL, \"timestamp\" = NULL WHERE present",
+		"session_id = NULL, day = NULL WHERE present",
 		"DELETE FROM usertrack.user_session_totals",
 		"DELETE FROM usertrack.user_daily_totals",
 		"DELETE FROM usertrack.user_totals",

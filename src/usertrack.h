@@ -56,12 +56,8 @@ typedef struct Attribution
 
 /*
  * What one statement changes about one trace id: observations and scores
- * added or removed under it, and whether it inserted, deleted or
- * re-attributed the trace row itself (traced).  For a traced id the summary
- * writer reads whom the trace counted for from trace_totals and whom it
- * counts for now from the traces row: what the statement's transition tables
- * say may already be out of date when statements nest (a trigger of the
- * user's that changes the same trace).
+ * added or removed under it, and, when the statement wrote the trace row
+ * itself, whom the trace counted for before and after.
  */
 typedef struct TraceChange
 {
@@ -69,9 +65,10 @@ typedef struct TraceChange
 	Measures	delta;			/* observations, tokens, cost, errors, scores */
 	TimeSpan	added;			/* observation times added */
 	TimeSpan	removed;		/* observation times removed */
-	bool		traced;			/* the statement changed the trace row's keys */
-	Attribution old;			/* summary writer: as counted before */
-	Attribution new;			/* summary writer: as the trace row is now */
+	bool		seen_old;		/* the statement removed or changed the trace row */
+	bool		seen_new;		/* the statement inserted or changed the trace row */
+	Attribution old;			/* before the statement, if seen_old */
+	Attribution new;			/* after the statement, if seen_new */
 } TraceChange;
 
 /*

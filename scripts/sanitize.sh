@@ -310,31 +310,16 @@ canary signed-overflow "SELECT canary_signed_overflow(2147483647)" "signed integ
 dropdb canary
 
 # --- the suites against the sanitized build ----------------------------------------
-count_regress() {
-    local out=$1 suite=$2 ok bad
-    ok=$(grep -cE '^(ok|test) .*\.\.\. ok|^ok [0-9]+ ' "$out")
-    bad=$(grep -E '^(not ok|test) ' "$out" | grep -cE 'FAILED|failed|^not ok')
-    passed=$((passed + ok)); failed=$((failed + bad))
-    grep -E '^(ok|not ok|test) ' "$out" | sed 's/^/  /'
-    if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
-        [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ] && failed=$((failed + 1))
-        failures+=("$suite")
-        for d in "$SRC/regression.diffs" "$SRC/output_iso/regression.diffs"; do
-            [ -s "$d" ] && { cp "$d" "$LOG/$suite.diffs"; echo "  --- $d (head)"; head -60 "$d" | sed 's/^/  /'; }
-        done
-        tail -20 "$out" | sed 's/^/  | /'
-    fi
-}
 
 say "pg_regress suites (sanitized)"
 (cd "$SRC" && timeout "$STEP_TIMEOUT" make -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS=) >"$LOG/regress.log" 2>&1
-count_regress "$LOG/regress.log" regress
+count_regress "$LOG/regress.log" regress "$SRC"
 check_clean regress
 
 say "isolation specs (sanitized)"
 wait_ready
 (cd "$SRC" && timeout "$STEP_TIMEOUT" make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= TAP_TESTS=) >"$LOG/isolation.log" 2>&1
-count_regress "$LOG/isolation.log" isolation
+count_regress "$LOG/isolation.log" isolation "$SRC"
 check_clean isolation
 
 run_difftest() {    # run_difftest NAME [difftest arguments...]

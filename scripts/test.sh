@@ -65,23 +65,6 @@ virtualenv() {
     return 1
 }
 
-# Counts the "test NAME ... ok|FAILED" lines of pg_regress-style output.
-count_regress() {
-    local out=$1 suite=$2
-    local ok bad
-    ok=$(grep -cE '^(ok|test) .*\.\.\. ok|^ok [0-9]+ ' "$out")
-    bad=$(grep -E '^(not ok|test) ' "$out" | grep -cE 'FAILED|failed|^not ok')
-    passed=$((passed + ok)); failed=$((failed + bad))
-    grep -E '^(ok|not ok|test) ' "$out" | sed 's/^/  /'
-    if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
-        [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ] && failed=$((failed + 1))
-        failures+=("$suite")
-        for d in regression.diffs output_iso/regression.diffs; do
-            [ -s "$d" ] && { echo "  --- $d (head)"; head -60 "$d" | sed 's/^/  /'; }
-        done
-        tail -20 "$out" | sed 's/^/  | /'
-    fi
-}
 
 # --- pg_regress -------------------------------------------------------------
 say "pg_regress suites"

@@ -7,6 +7,10 @@ CREATE ROLE usertrack_test_app;
 CREATE ROLE usertrack_test_bi;
 SELECT usertrack.grant_writer('usertrack_test_app');
 SELECT usertrack.grant_reader('usertrack_test_bi');
+-- a role that does not exist: the error of regrole, and nothing granted
+SELECT usertrack.grant_writer('usertrack_no_such_role');
+SELECT usertrack.grant_reader('usertrack_no_such_role');
+SELECT usertrack.grant_writer(NULL);   -- STRICT: nothing happens
 
 SET ROLE usertrack_test_app;
 INSERT INTO usertrack.traces (id, "timestamp", name, user_id, session_id) VALUES

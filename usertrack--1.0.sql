@@ -319,6 +319,63 @@ COMMENT ON COLUMN usertrack.user_daily_totals.errors IS 'Observations at level E
 COMMENT ON COLUMN usertrack.user_daily_totals.scores IS 'Scores of those traces';
 
 ------------------------------------------------------------------------------
+-- Deferred mode (usertrack.maintenance = deferred).  A deferred write appends
+-- its per-(user, session, day) changes to pending_deltas instead of updating
+-- the per-user, per-session and per-day rows; CALL usertrack.refresh() folds
+-- the log in.  A user with unfolded log rows is "held": its per-user row is
+-- in user_held instead of user_totals, so that user_totals, and the top-N
+-- indexes on it, only ever hold finished numbers.  The views add the log to
+-- the held users' rows, so they are exact in both modes at every moment.
+------------------------------------------------------------------------------
+
+CREATE TABLE usertrack.user_held (
+    LIKE usertrack.user_totals INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+    PRIMARY KEY (user_id)
+);
+COMMENT ON TABLE usertrack.user_held IS
+  'Maintained, deferred mode: the per-user totals, as of the last fold, of users with rows in usertrack.pending_deltas; each user is in user_totals or here, never in both';
+
+CREATE TABLE usertrack.pending_deltas (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id         text COLLATE "C" NOT NULL,
+    session_id      text COLLATE "C",
+    day             date NOT NULL,
+    traces          bigint NOT NULL DEFAULT 0,
+    observations    bigint NOT NULL DEFAULT 0,
+    input_tokens    bigint NOT NULL DEFAULT 0,
+    output_tokens   bigint NOT NULL DEFAULT 0,
+    total_tokens    bigint NOT NULL DEFAULT 0,
+    model_cost      numeric NOT NULL DEFAULT 0,
+    errors          bigint NOT NULL DEFAULT 0,
+    scores          bigint NOT NULL DEFAULT 0,
+    added_first     timestamptz,
+    added_last      timestamptz,
+    removed_first   timestamptz,
+    removed_last    timestamptz,
+    logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX pending_deltas_user ON usertrack.pending_deltas (user_id, session_id, day);
+COMMENT ON TABLE usertrack.pending_deltas IS
+  'Maintained, deferred mode: insert-only log of changes to the per-user, per-session and per-day totals not folded in yet by usertrack.refresh(); one row per (user, session, day) per statement';
+COMMENT ON COLUMN usertrack.pending_deltas.id IS 'Order of the log; the refresh folds the lowest ids first';
+COMMENT ON COLUMN usertrack.pending_deltas.user_id IS 'User id, '''' for traces without a user';
+COMMENT ON COLUMN usertrack.pending_deltas.session_id IS 'Non-empty session, else NULL';
+COMMENT ON COLUMN usertrack.pending_deltas.day IS 'UTC day of the traces';
+COMMENT ON COLUMN usertrack.pending_deltas.traces IS 'Change of the number of traces';
+COMMENT ON COLUMN usertrack.pending_deltas.observations IS 'Change of the number of observations';
+COMMENT ON COLUMN usertrack.pending_deltas.input_tokens IS 'Change of the sum of input tokens';
+COMMENT ON COLUMN usertrack.pending_deltas.output_tokens IS 'Change of the sum of output tokens';
+COMMENT ON COLUMN usertrack.pending_deltas.total_tokens IS 'Change of the sum of total tokens';
+COMMENT ON COLUMN usertrack.pending_deltas.model_cost IS 'Change of the sum of cost';
+COMMENT ON COLUMN usertrack.pending_deltas.errors IS 'Change of the number of errors';
+COMMENT ON COLUMN usertrack.pending_deltas.scores IS 'Change of the number of scores';
+COMMENT ON COLUMN usertrack.pending_deltas.added_first IS 'Earliest trace timestamp added';
+COMMENT ON COLUMN usertrack.pending_deltas.added_last IS 'Latest trace timestamp added';
+COMMENT ON COLUMN usertrack.pending_deltas.removed_first IS 'Earliest trace timestamp removed: first and last events that it may have been are recomputed (by the views now, by the refresh when it folds the row)';
+COMMENT ON COLUMN usertrack.pending_deltas.removed_last IS 'Latest trace timestamp removed';
+COMMENT ON COLUMN usertrack.pending_deltas.logged_at IS 'Start of the writing transaction';
+
+------------------------------------------------------------------------------
 -- Triggers.  Statement-level AFTER triggers with transition tables: one
 -- summary write per distinct key per statement.
 ------------------------------------------------------------------------------
@@ -379,6 +436,143 @@ CREATE TRIGGER maintain_truncate AFTER TRUNCATE ON usertrack.scores
     FOR EACH STATEMENT EXECUTE FUNCTION usertrack.scores_changed();
 
 ------------------------------------------------------------------------------
+-- Rollups: the maintained rows with the unfolded log added.  Every public
+-- view reads these.  A settled user comes straight from user_totals (the
+-- first branch has no WHERE clause, so PostgreSQL flattens the UNION ALL and
+-- a top-N page is a Merge Append over the indexes of user_totals); a held
+-- user is its user_held row plus its log rows, with first and last events
+-- recomputed through the traces indexes when a log row removed a timestamp,
+-- and sessions and active days following the session and day rows that the
+-- log makes appear or disappear.
+------------------------------------------------------------------------------
+
+CREATE VIEW usertrack.user_rollup AS
+SELECT u.user_id, u.first_event, u.last_event, u.traces, u.observations,
+       u.input_tokens, u.output_tokens, u.total_tokens, u.model_cost,
+       u.errors, u.scores, u.sessions, u.active_days
+  FROM usertrack.user_totals u
+UNION ALL
+SELECT h.user_id,
+       CASE WHEN l.removed THEN CASE WHEN h.user_id OPERATOR(pg_catalog.=) '' THEN LEAST((SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id IS NULL), (SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) '')) ELSE (SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) h.user_id) END
+            ELSE LEAST(h.first_event, l.added_first) END AS first_event,
+       CASE WHEN l.removed THEN CASE WHEN h.user_id OPERATOR(pg_catalog.=) '' THEN GREATEST((SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id IS NULL), (SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) '')) ELSE (SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) h.user_id) END
+            ELSE GREATEST(h.last_event, l.added_last) END AS last_event,
+       (h.traces OPERATOR(pg_catalog.+) COALESCE(l.traces, 0))::bigint AS traces,
+       (h.observations OPERATOR(pg_catalog.+) COALESCE(l.observations, 0))::bigint AS observations,
+       (h.input_tokens OPERATOR(pg_catalog.+) COALESCE(l.input_tokens, 0))::bigint AS input_tokens,
+       (h.output_tokens OPERATOR(pg_catalog.+) COALESCE(l.output_tokens, 0))::bigint AS output_tokens,
+       (h.total_tokens OPERATOR(pg_catalog.+) COALESCE(l.total_tokens, 0))::bigint AS total_tokens,
+       pg_catalog.trim_scale(h.model_cost OPERATOR(pg_catalog.+) COALESCE(l.model_cost, 0)) AS model_cost,
+       (h.errors OPERATOR(pg_catalog.+) COALESCE(l.errors, 0))::bigint AS errors,
+       (h.scores OPERATOR(pg_catalog.+) COALESCE(l.scores, 0))::bigint AS scores,
+       h.sessions OPERATOR(pg_catalog.+) sb.delta AS sessions,
+       h.active_days OPERATOR(pg_catalog.+) db.delta AS active_days
+  FROM usertrack.user_held h
+ CROSS JOIN LATERAL (
+        SELECT pg_catalog.sum(p.traces) AS traces, pg_catalog.sum(p.observations) AS observations, pg_catalog.sum(p.input_tokens) AS input_tokens, pg_catalog.sum(p.output_tokens) AS output_tokens, pg_catalog.sum(p.total_tokens) AS total_tokens, pg_catalog.sum(p.errors) AS errors, pg_catalog.sum(p.scores) AS scores, pg_catalog.sum(p.model_cost) AS model_cost,
+               pg_catalog.min(p.added_first) AS added_first,
+               pg_catalog.max(p.added_last) AS added_last,
+               COALESCE(pg_catalog.bool_or(p.removed_first IS NOT NULL), false) AS removed
+          FROM usertrack.pending_deltas p
+         WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id) l
+ CROSS JOIN LATERAL (
+        SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(s.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
+               OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE s.traces OPERATOR(pg_catalog.>) 0 AND s.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0) AS delta
+          FROM (SELECT p.session_id, pg_catalog.sum(p.traces) AS traces
+                  FROM usertrack.pending_deltas p
+                 WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id AND p.session_id IS NOT NULL
+                 GROUP BY p.session_id) g
+          LEFT JOIN usertrack.user_session_totals s
+            ON s.user_id OPERATOR(pg_catalog.=) h.user_id AND s.session_id OPERATOR(pg_catalog.=) g.session_id) sb
+ CROSS JOIN LATERAL (
+        SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(d.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
+               OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE d.traces OPERATOR(pg_catalog.>) 0 AND d.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0) AS delta
+          FROM (SELECT p.day, pg_catalog.sum(p.traces) AS traces
+                  FROM usertrack.pending_deltas p
+                 WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id
+                 GROUP BY p.day) g
+          LEFT JOIN usertrack.user_daily_totals d
+            ON d.user_id OPERATOR(pg_catalog.=) h.user_id AND d.day OPERATOR(pg_catalog.=) g.day) db
+ WHERE h.traces OPERATOR(pg_catalog.+) COALESCE(l.traces, 0) OPERATOR(pg_catalog.>) 0;
+COMMENT ON VIEW usertrack.user_rollup IS
+  'Every user key ('''' for traces without a user): user_totals for settled users, user_held plus the unfolded log for held users. The source of all_users and totals';
+
+CREATE VIEW usertrack.user_session_rollup AS
+SELECT s.user_id, s.session_id, s.first_event, s.last_event, s.traces,
+       s.observations, s.input_tokens, s.output_tokens, s.total_tokens,
+       s.model_cost, s.errors, s.scores
+  FROM usertrack.user_session_totals s
+ WHERE NOT EXISTS (SELECT FROM usertrack.pending_deltas p
+                    WHERE p.user_id OPERATOR(pg_catalog.=) s.user_id AND p.session_id OPERATOR(pg_catalog.=) s.session_id)
+UNION ALL
+SELECT g.user_id, g.session_id,
+       CASE WHEN g.removed THEN CASE WHEN g.user_id OPERATOR(pg_catalog.=) '' THEN LEAST((SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id IS NULL AND x.session_id OPERATOR(pg_catalog.=) g.session_id), (SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) '' AND x.session_id OPERATOR(pg_catalog.=) g.session_id)) ELSE (SELECT pg_catalog.min(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) g.user_id AND x.session_id OPERATOR(pg_catalog.=) g.session_id) END
+            ELSE LEAST(s.first_event, g.added_first) END,
+       CASE WHEN g.removed THEN CASE WHEN g.user_id OPERATOR(pg_catalog.=) '' THEN GREATEST((SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id IS NULL AND x.session_id OPERATOR(pg_catalog.=) g.session_id), (SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) '' AND x.session_id OPERATOR(pg_catalog.=) g.session_id)) ELSE (SELECT pg_catalog.max(x."timestamp") FROM usertrack.traces x WHERE x.user_id OPERATOR(pg_catalog.=) g.user_id AND x.session_id OPERATOR(pg_catalog.=) g.session_id) END
+            ELSE GREATEST(s.last_event, g.added_last) END,
+       (COALESCE(s.traces, 0) OPERATOR(pg_catalog.+) g.traces)::bigint,
+       (COALESCE(s.observations, 0) OPERATOR(pg_catalog.+) g.observations)::bigint,
+       (COALESCE(s.input_tokens, 0) OPERATOR(pg_catalog.+) g.input_tokens)::bigint,
+       (COALESCE(s.output_tokens, 0) OPERATOR(pg_catalog.+) g.output_tokens)::bigint,
+       (COALESCE(s.total_tokens, 0) OPERATOR(pg_catalog.+) g.total_tokens)::bigint,
+       pg_catalog.trim_scale(COALESCE(s.model_cost, 0) OPERATOR(pg_catalog.+) g.model_cost),
+       (COALESCE(s.errors, 0) OPERATOR(pg_catalog.+) g.errors)::bigint,
+       (COALESCE(s.scores, 0) OPERATOR(pg_catalog.+) g.scores)::bigint
+  FROM (SELECT p.user_id, p.session_id,
+               pg_catalog.sum(p.traces) AS traces,
+               pg_catalog.sum(p.observations) AS observations,
+               pg_catalog.sum(p.input_tokens) AS input_tokens,
+               pg_catalog.sum(p.output_tokens) AS output_tokens,
+               pg_catalog.sum(p.total_tokens) AS total_tokens,
+               pg_catalog.sum(p.errors) AS errors,
+               pg_catalog.sum(p.scores) AS scores,
+               pg_catalog.sum(p.model_cost) AS model_cost,
+               pg_catalog.min(p.added_first) AS added_first,
+               pg_catalog.max(p.added_last) AS added_last,
+               pg_catalog.bool_or(p.removed_first IS NOT NULL) AS removed
+          FROM usertrack.pending_deltas p
+         WHERE p.session_id IS NOT NULL
+         GROUP BY p.user_id, p.session_id) g
+  LEFT JOIN usertrack.user_session_totals s
+    ON s.user_id OPERATOR(pg_catalog.=) g.user_id AND s.session_id OPERATOR(pg_catalog.=) g.session_id
+ WHERE COALESCE(s.traces, 0) OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.>) 0;
+COMMENT ON VIEW usertrack.user_session_rollup IS
+  'Every (user, session) key: user_session_totals plus the unfolded log. The source of user_sessions';
+
+CREATE VIEW usertrack.user_daily_rollup AS
+SELECT d.user_id, d.day, d.traces, d.observations, d.input_tokens,
+       d.output_tokens, d.total_tokens, d.model_cost, d.errors, d.scores
+  FROM usertrack.user_daily_totals d
+ WHERE NOT EXISTS (SELECT FROM usertrack.pending_deltas p
+                    WHERE p.user_id OPERATOR(pg_catalog.=) d.user_id AND p.day OPERATOR(pg_catalog.=) d.day)
+UNION ALL
+SELECT g.user_id, g.day,
+       (COALESCE(d.traces, 0) OPERATOR(pg_catalog.+) g.traces)::bigint,
+       (COALESCE(d.observations, 0) OPERATOR(pg_catalog.+) g.observations)::bigint,
+       (COALESCE(d.input_tokens, 0) OPERATOR(pg_catalog.+) g.input_tokens)::bigint,
+       (COALESCE(d.output_tokens, 0) OPERATOR(pg_catalog.+) g.output_tokens)::bigint,
+       (COALESCE(d.total_tokens, 0) OPERATOR(pg_catalog.+) g.total_tokens)::bigint,
+       pg_catalog.trim_scale(COALESCE(d.model_cost, 0) OPERATOR(pg_catalog.+) g.model_cost),
+       (COALESCE(d.errors, 0) OPERATOR(pg_catalog.+) g.errors)::bigint,
+       (COALESCE(d.scores, 0) OPERATOR(pg_catalog.+) g.scores)::bigint
+  FROM (SELECT p.user_id, p.day,
+               pg_catalog.sum(p.traces) AS traces,
+               pg_catalog.sum(p.observations) AS observations,
+               pg_catalog.sum(p.input_tokens) AS input_tokens,
+               pg_catalog.sum(p.output_tokens) AS output_tokens,
+               pg_catalog.sum(p.total_tokens) AS total_tokens,
+               pg_catalog.sum(p.errors) AS errors,
+               pg_catalog.sum(p.scores) AS scores,
+               pg_catalog.sum(p.model_cost) AS model_cost
+          FROM usertrack.pending_deltas p
+         GROUP BY p.user_id, p.day) g
+  LEFT JOIN usertrack.user_daily_totals d
+    ON d.user_id OPERATOR(pg_catalog.=) g.user_id AND d.day OPERATOR(pg_catalog.=) g.day
+ WHERE COALESCE(d.traces, 0) OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.>) 0;
+COMMENT ON VIEW usertrack.user_daily_rollup IS
+  'Every (user, day) key: user_daily_totals plus the unfolded log. The source of user_daily';
+
+------------------------------------------------------------------------------
 -- Public views.
 ------------------------------------------------------------------------------
 
@@ -396,7 +590,7 @@ SELECT u.user_id,
        u.scores,
        u.errors,
        u.active_days
-  FROM usertrack.user_totals u
+  FROM usertrack.user_rollup u
  WHERE u.user_id OPERATOR(pg_catalog.<>) '';
 COMMENT ON VIEW usertrack.all_users IS 'One row per user with at least one trace';
 COMMENT ON COLUMN usertrack.all_users.user_id IS 'User id (traces.user_id)';
@@ -469,7 +663,7 @@ SELECT s.user_id,
        s.errors,
        s.scores,
        s.last_event OPERATOR(pg_catalog.-) s.first_event AS duration
-  FROM usertrack.user_session_totals s
+  FROM usertrack.user_session_rollup s
  WHERE s.user_id OPERATOR(pg_catalog.<>) '';
 COMMENT ON VIEW usertrack.user_sessions IS 'One row per user and non-empty session';
 COMMENT ON COLUMN usertrack.user_sessions.user_id IS 'User id';
@@ -527,7 +721,7 @@ SELECT d.user_id,
        d.model_cost,
        d.errors,
        d.scores
-  FROM usertrack.user_daily_totals d
+  FROM usertrack.user_daily_rollup d
  WHERE d.user_id OPERATOR(pg_catalog.<>) '';
 COMMENT ON VIEW usertrack.user_daily IS 'One row per user and UTC day with at least one trace';
 COMMENT ON COLUMN usertrack.user_daily.user_id IS 'User id';
@@ -559,7 +753,7 @@ SELECT pg_catalog.count(*) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) '') A
              OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(u.total_tokens), 0), 4) AS user_tokens_share,
        pg_catalog.round(COALESCE(pg_catalog.sum(u.model_cost) FILTER (WHERE u.user_id OPERATOR(pg_catalog.<>) ''), 0)
              OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(u.model_cost), 0), 4) AS user_cost_share
-  FROM usertrack.user_totals u;
+  FROM usertrack.user_rollup u;
 COMMENT ON VIEW usertrack.totals IS 'One row: totals over all traces, those without a user included, and the share that carries a user id';
 COMMENT ON COLUMN usertrack.totals.users IS 'Users with at least one trace';
 COMMENT ON COLUMN usertrack.totals.total_events IS 'All traces';
@@ -693,6 +887,9 @@ CREATE FUNCTION usertrack.verify()
 RETURNS TABLE (object text, key text, column_name text, shown text, recomputed text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+-- the estimates of this big comparison are far too high: JIT would take
+-- longer than the query
+SET jit = off
 AS $$
 WITH rt AS MATERIALIZED (
     SELECT * FROM usertrack.recomputed_trace_totals
@@ -756,7 +953,7 @@ WITH rt AS MATERIALIZED (
     UNION ALL
     -- the traces without a user, which no per-user view shows
     SELECT 'user_totals', to_jsonb(''::text), to_jsonb(a), to_jsonb(b)
-      FROM (SELECT * FROM usertrack.user_totals WHERE user_id = '') a
+      FROM (SELECT * FROM usertrack.user_rollup WHERE user_id = '') a
       FULL JOIN (SELECT r.user_id, min(r."timestamp") AS first_event,
                         max(r."timestamp") AS last_event, count(*) AS traces,
                         sum(r.observations)::bigint AS observations,
@@ -775,7 +972,7 @@ WITH rt AS MATERIALIZED (
            to_jsonb(a), to_jsonb(b)
       FROM (SELECT user_id, session_id, first_event, last_event, traces, observations,
                    input_tokens, output_tokens, total_tokens, model_cost, errors, scores
-              FROM usertrack.user_session_totals WHERE user_id = '') a
+              FROM usertrack.user_session_rollup WHERE user_id = '') a
       FULL JOIN (SELECT r.user_id, r.session_id, min(r."timestamp") AS first_event,
                         max(r."timestamp") AS last_event, count(*) AS traces,
                         sum(r.observations)::bigint AS observations,
@@ -791,7 +988,7 @@ WITH rt AS MATERIALIZED (
     UNION ALL
     SELECT 'user_daily_totals', jsonb_build_array('', COALESCE(a.day, b.day)),
            to_jsonb(a), to_jsonb(b)
-      FROM (SELECT * FROM usertrack.user_daily_totals WHERE user_id = '') a
+      FROM (SELECT * FROM usertrack.user_daily_rollup WHERE user_id = '') a
       FULL JOIN (SELECT r.user_id, r.day, count(*) AS traces,
                         sum(r.observations)::bigint AS observations,
                         sum(r.input_tokens)::bigint AS input_tokens,
@@ -835,6 +1032,13 @@ WITH rt AS MATERIALIZED (
                               / nullif(sum(model_cost), 0), 4) AS user_cost_share
                    FROM ru) b
 )
+SELECT 'user_held', to_jsonb(h.user_id)::text, '(row)', 'held', 'also settled in user_totals'
+  FROM usertrack.user_held h JOIN usertrack.user_totals u ON u.user_id = h.user_id
+UNION ALL
+SELECT 'pending_deltas', to_jsonb(p.user_id)::text, '(row)', 'log rows', 'user not held'
+  FROM (SELECT DISTINCT user_id FROM usertrack.pending_deltas) p
+ WHERE NOT EXISTS (SELECT FROM usertrack.user_held h WHERE h.user_id = p.user_id)
+UNION ALL
 SELECT p.obj, p.k::text, '(row)',
        CASE WHEN p.shown_row IS NULL THEN 'missing' ELSE 'present' END,
        CASE WHEN p.fresh_row IS NULL THEN 'missing' ELSE 'present' END
@@ -849,7 +1053,7 @@ SELECT p.obj, p.k::text, c.col, p.shown_row ->> c.col, p.fresh_row ->> c.col
 ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION usertrack.verify() IS
-  'Compares every view, every per-trace row (attribution and totals, those of observations still waiting for their trace included), and the totals, sessions and days of traces without a user with a from-scratch recomputation over the input tables; one row per difference, none when consistent';
+  'Compares every view, every per-trace row (attribution and totals, those of observations still waiting for their trace included), and the totals, sessions and days of traces without a user with a from-scratch recomputation over the input tables, and checks that every user with unfolded log rows is held and no user is both held and settled; one row per difference, none when consistent';
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)
@@ -859,9 +1063,12 @@ AS $$
 -- SHARE mode waits for running writers of the input tables to commit and
 -- keeps new ones out until this transaction ends; readers go on.
 LOCK TABLE usertrack.traces, usertrack.observations, usertrack.scores IN SHARE MODE;
-LOCK TABLE usertrack.trace_totals, usertrack.user_totals,
-           usertrack.user_session_totals, usertrack.user_daily_totals
+LOCK TABLE usertrack.trace_totals, usertrack.user_session_totals,
+           usertrack.user_daily_totals, usertrack.user_totals,
+           usertrack.user_held, usertrack.pending_deltas
     IN EXCLUSIVE MODE;
+DELETE FROM usertrack.pending_deltas;
+DELETE FROM usertrack.user_held;
 DELETE FROM usertrack.trace_totals;
 DELETE FROM usertrack.user_totals;
 DELETE FROM usertrack.user_session_totals;
@@ -925,6 +1132,227 @@ BEGIN
             r.view_name, r.attname,
             'Recomputed from the input tables: ' OPERATOR(pg_catalog.||)
             COALESCE(r.description, 'the trace timestamp'));
+    END LOOP;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Deferred mode: folding the log, its backlog; retention.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION usertrack.fold_pending(max_rows bigint DEFAULT 10000,
+                                       OUT folded bigint, OUT settled bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'usertrack_fold_pending'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION usertrack.fold_pending(bigint) IS
+  'One batch of the refresh, in the calling transaction: folds the oldest max_rows rows of usertrack.pending_deltas into the totals, then moves up to max_rows held users with no log rows left and no write in progress back to user_totals. usertrack.refresh() calls it in a loop';
+REVOKE ALL ON FUNCTION usertrack.fold_pending(bigint) FROM PUBLIC;
+
+CREATE TABLE usertrack.refresh_runs (
+    started         timestamptz NOT NULL,
+    finished        timestamptz NOT NULL,
+    rows_folded     bigint NOT NULL,
+    users_settled   bigint NOT NULL,
+    batches         integer NOT NULL,
+    backlog_after   bigint NOT NULL
+);
+COMMENT ON TABLE usertrack.refresh_runs IS
+  'One row per completed usertrack.refresh(): what it folded. Delete old rows at will';
+COMMENT ON COLUMN usertrack.refresh_runs.started IS 'When the refresh started';
+COMMENT ON COLUMN usertrack.refresh_runs.finished IS 'When it finished';
+COMMENT ON COLUMN usertrack.refresh_runs.rows_folded IS 'Log rows folded into the totals';
+COMMENT ON COLUMN usertrack.refresh_runs.users_settled IS 'Held users moved back to user_totals';
+COMMENT ON COLUMN usertrack.refresh_runs.batches IS 'Transactions it used (one per batch)';
+COMMENT ON COLUMN usertrack.refresh_runs.backlog_after IS 'Log rows left when it finished (written meanwhile)';
+
+-- A procedure, so that each batch commits on its own: writers wait for at
+-- most one batch, and a long backlog does not become one long transaction.
+-- A session-level advisory lock keeps a second refresh out: it returns at
+-- once.  No SET clause (a procedure with one cannot COMMIT), so every name
+-- and operator is qualified.
+CREATE PROCEDURE usertrack.refresh(batch_size integer DEFAULT 10000)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    lock_key CONSTANT bigint := 7310484318123175937;  -- usertrack.refresh
+    started timestamptz := pg_catalog.clock_timestamp();
+    at_start bigint;
+    f bigint;
+    st bigint;
+    folded bigint := 0;
+    settled bigint := 0;
+    batches integer := 0;
+    left_over bigint;
+BEGIN
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'batch_size must be 1 or more',
+            DETAIL = pg_catalog.format('usertrack.refresh() was called with batch_size = %s.',
+                                       COALESCE(batch_size::text, 'NULL'));
+    END IF;
+    IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
+        RAISE NOTICE 'usertrack.refresh: another refresh is running; this one did nothing';
+        RETURN;
+    END IF;
+    SELECT pg_catalog.count(*) INTO at_start FROM usertrack.pending_deltas;
+    COMMIT;
+    LOOP
+        SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+        BEGIN
+            SELECT p.folded, p.settled INTO f, st
+              FROM usertrack.fold_pending(batch_size) p;
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+            RAISE;
+        END;
+        COMMIT;
+        folded := folded OPERATOR(pg_catalog.+) f;
+        settled := settled OPERATOR(pg_catalog.+) st;
+        batches := batches OPERATOR(pg_catalog.+) 1;
+        -- stop when the log is drained, or when what was there at the start
+        -- is folded (writers may add faster than one refresh folds)
+        EXIT WHEN (f OPERATOR(pg_catalog.<) batch_size
+                   OR folded OPERATOR(pg_catalog.>=) at_start)
+              AND st OPERATOR(pg_catalog.<) batch_size;
+    END LOOP;
+    SELECT pg_catalog.count(*) INTO left_over FROM usertrack.pending_deltas;
+    INSERT INTO usertrack.refresh_runs
+        (started, finished, rows_folded, users_settled, batches, backlog_after)
+    VALUES (started, pg_catalog.clock_timestamp(), folded, settled, batches, left_over);
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+    RAISE NOTICE 'usertrack.refresh: folded % log rows and settled % users in % batches; % log rows left',
+        folded, settled, batches, left_over;
+END
+$$;
+COMMENT ON PROCEDURE usertrack.refresh(integer) IS
+  'Deferred mode: folds usertrack.pending_deltas into the totals in batches of batch_size log rows, one transaction each, and settles the held users that are quiet. Returns at once if another refresh is running. CALL it outside a transaction block (pg_cron does)';
+REVOKE ALL ON PROCEDURE usertrack.refresh(integer) FROM PUBLIC;
+
+CREATE VIEW usertrack.backlog AS
+SELECT pg_catalog.count(*) AS log_rows,
+       pg_catalog.count(DISTINCT p.user_id) AS users_in_log,
+       (SELECT pg_catalog.count(*) FROM usertrack.user_held) AS held_users,
+       pg_catalog.min(p.logged_at) AS oldest_entry,
+       pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.min(p.logged_at) AS oldest_age,
+       (SELECT pg_catalog.max(r.finished) FROM usertrack.refresh_runs r) AS last_refresh
+  FROM usertrack.pending_deltas p;
+COMMENT ON VIEW usertrack.backlog IS 'Deferred mode: what CALL usertrack.refresh() has still to fold';
+COMMENT ON COLUMN usertrack.backlog.log_rows IS 'Rows in usertrack.pending_deltas';
+COMMENT ON COLUMN usertrack.backlog.users_in_log IS 'Distinct users among them';
+COMMENT ON COLUMN usertrack.backlog.held_users IS 'Users in usertrack.user_held (with log rows, or waiting to be settled)';
+COMMENT ON COLUMN usertrack.backlog.oldest_entry IS 'When the oldest log row was written (start of its transaction)';
+COMMENT ON COLUMN usertrack.backlog.oldest_age IS 'now() - oldest_entry';
+COMMENT ON COLUMN usertrack.backlog.last_refresh IS 'When the last completed refresh finished';
+
+-- Retention.  Deletes whole traces (with all their observations and scores)
+-- whose timestamp is before a time, then observations and scores older than
+-- it whose trace is absent, batch_size rows per transaction; the triggers
+-- keep every total exact as for any DELETE, in either maintenance mode.
+-- Two purges at once are safe (each batch is a plain DELETE), only slower.
+CREATE PROCEDURE usertrack.purge(older_than timestamptz, batch_size integer DEFAULT 10000)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    ids text[];
+    n bigint;
+    n_traces bigint := 0;
+    n_observations bigint := 0;
+    n_scores bigint := 0;
+BEGIN
+    IF older_than IS NULL OR older_than OPERATOR(pg_catalog.=) 'infinity'::timestamptz THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'older_than must be a finite time',
+            DETAIL = pg_catalog.format('usertrack.purge() was called with older_than = %s.',
+                                       COALESCE(older_than::text, 'NULL')),
+            HINT = 'To delete everything, use TRUNCATE on the input tables.';
+    END IF;
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'batch_size must be 1 or more',
+            DETAIL = pg_catalog.format('usertrack.purge() was called with batch_size = %s.',
+                                       COALESCE(batch_size::text, 'NULL'));
+    END IF;
+        LOOP
+            SELECT pg_catalog.array_agg(t.id) INTO ids
+              FROM (SELECT x.id FROM usertrack.traces x
+                     WHERE x."timestamp" OPERATOR(pg_catalog.<) older_than
+                     LIMIT batch_size) t;
+            EXIT WHEN ids IS NULL;
+            DELETE FROM usertrack.scores s WHERE s.trace_id OPERATOR(pg_catalog.=) ANY (ids);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_scores := n_scores OPERATOR(pg_catalog.+) n;
+            DELETE FROM usertrack.observations o WHERE o.trace_id OPERATOR(pg_catalog.=) ANY (ids);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_observations := n_observations OPERATOR(pg_catalog.+) n;
+            DELETE FROM usertrack.traces t WHERE t.id OPERATOR(pg_catalog.=) ANY (ids);
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_traces := n_traces OPERATOR(pg_catalog.+) n;
+            COMMIT;
+        END LOOP;
+        LOOP
+            DELETE FROM usertrack.observations o
+             WHERE o.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+                   SELECT x.ctid FROM usertrack.observations x
+                    WHERE x.start_time OPERATOR(pg_catalog.<) older_than
+                      AND NOT EXISTS (SELECT FROM usertrack.traces t
+                                       WHERE t.id OPERATOR(pg_catalog.=) x.trace_id)
+                    LIMIT batch_size));
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_observations := n_observations OPERATOR(pg_catalog.+) n;
+            COMMIT;
+            EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+        END LOOP;
+        LOOP
+            DELETE FROM usertrack.scores s
+             WHERE s.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+                   SELECT x.ctid FROM usertrack.scores x
+                    WHERE x."timestamp" OPERATOR(pg_catalog.<) older_than
+                      AND NOT EXISTS (SELECT FROM usertrack.traces t
+                                       WHERE t.id OPERATOR(pg_catalog.=) x.trace_id)
+                    LIMIT batch_size));
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_scores := n_scores OPERATOR(pg_catalog.+) n;
+            COMMIT;
+            EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+        END LOOP;
+    RAISE NOTICE 'usertrack.purge: deleted % traces, % observations and % scores before %',
+        n_traces, n_observations, n_scores, older_than;
+END
+$$;
+COMMENT ON PROCEDURE usertrack.purge(timestamptz, integer) IS
+  'Retention: deletes the traces whose timestamp is before older_than with all their observations and scores, then older observations and scores whose trace is absent, batch_size rows per transaction; the totals follow. CALL it outside a transaction block';
+REVOKE ALL ON PROCEDURE usertrack.purge(timestamptz, integer) FROM PUBLIC;
+
+-- user_held and the rollup views have the columns of the maintained tables.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT c.relname AS target, a.attname, d.description
+          FROM (VALUES ('user_held', 'user_totals'), ('user_rollup', 'user_totals'),
+                       ('user_session_rollup', 'user_session_totals'),
+                       ('user_daily_rollup', 'user_daily_totals')) AS m(target, source)
+          JOIN pg_catalog.pg_class c ON c.relname OPERATOR(pg_catalog.=) m.target
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+           AND n.nspname OPERATOR(pg_catalog.=) 'usertrack'
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+          JOIN pg_catalog.pg_class t ON t.relnamespace OPERATOR(pg_catalog.=) n.oid
+           AND t.relname OPERATOR(pg_catalog.=) m.source
+          JOIN pg_catalog.pg_attribute ta ON ta.attrelid OPERATOR(pg_catalog.=) t.oid
+           AND ta.attname OPERATOR(pg_catalog.=) a.attname
+          JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) t.oid
+           AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.objsubid OPERATOR(pg_catalog.=) ta.attnum
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN usertrack.%I.%I IS %L',
+                                  r.target, r.attname, r.description);
     END LOOP;
 END
 $$;

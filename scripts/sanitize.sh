@@ -352,6 +352,16 @@ for s in $SAN_CONCURRENT_SEEDS; do
     fi
     check_clean "$n"
 done
+# the deferred mode's write path and refresh (fold_pending) under ASan/UBSan
+for mode in deferred mixed; do
+    n="difftest-$mode-concurrent"
+    if run_difftest "$n" --seed 21 --ops "$SAN_OPS" --clients "$CLIENTS" --mode "$mode"; then
+        pass "$n: $(grep -E '^difftest ' "$LOG/$n.log" | tail -1)"
+    else
+        fail "$n"; tail -30 "$LOG/$n.log" | sed 's/^/  | /'
+    fi
+    check_clean "$n"
+done
 
 # --- valgrind on the libpq test program, against a normal build ----------------------
 say "valgrind: test/difftest --seed 1 --ops $VALGRIND_OPS (normal server)"

@@ -9,7 +9,8 @@
 #   - the pg_regress suites (sql/, expected/) in a throwaway cluster,
 #   - the isolation specs (test/isolation/) in the same kind of cluster,
 #   - the seeded randomized differential test (test/difftest.c), with one
-#     client and with several concurrent clients,
+#     client and with several concurrent clients, in immediate, deferred
+#     and mixed maintenance mode,
 #   - the TAP tests (test/t/), which start their own clusters and therefore
 #     run as the unprivileged user "postgres" when started as root,
 #   - scripts/sanitize.sh: the suites again against an ASan+UBSan build of
@@ -22,6 +23,8 @@ PGVER=15
 SEEDS=${SEEDS:-"1 2 3 4 5"}
 OPS=${OPS:-3000}
 CONCURRENT_SEEDS=${CONCURRENT_SEEDS:-"11 12"}
+DEFERRED_SEEDS=${DEFERRED_SEEDS:-"1 2"}
+MIXED_SEEDS=${MIXED_SEEDS:-"3 4"}
 CLIENTS=${CLIENTS:-4}
 LOG=${LOG:-$ROOT/test-logs}
 
@@ -33,7 +36,7 @@ failures=()
 . scripts/common.sh
 
 # --- prerequisites ---------------------------------------------------------
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib libpq-dev libipc-run-perl make gcc
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-contrib postgresql-$PGVER-cron libpq-dev libipc-run-perl make gcc
 export PATH="/usr/lib/postgresql/$PGVER/bin:$PATH"
 PG_CONFIG=/usr/lib/postgresql/$PGVER/bin/pg_config
 [ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)
@@ -97,6 +100,21 @@ done
 # extension takes its rows in one order within a statement
 for s in $CONCURRENT_SEEDS; do
     run_difftest "difftest-autocommit-seed$s" --seed "$s" --ops "$OPS" --clients "$CLIENTS" --autocommit
+done
+# the deferred mode: every writer deferred, or each statement in either mode
+# (and batches of the refresh between the writes); verify() must be empty
+# with the log unfolded, and again after a final refresh
+for s in $DEFERRED_SEEDS; do
+    run_difftest "difftest-deferred-seed$s" --seed "$s" --ops "$OPS" --mode deferred
+done
+for s in $MIXED_SEEDS; do
+    run_difftest "difftest-mixed-seed$s" --seed "$s" --ops "$OPS" --mode mixed
+done
+set -- $CONCURRENT_SEEDS
+run_difftest "difftest-deferred-concurrent-seed$1" --seed "$1" --ops "$OPS" --clients "$CLIENTS" --mode deferred
+run_difftest "difftest-mixed-concurrent-seed${2:-$1}" --seed "${2:-$1}" --ops "$OPS" --clients "$CLIENTS" --mode mixed
+for s in $CONCURRENT_SEEDS; do
+    run_difftest "difftest-mixed-autocommit-seed$s" --seed "$s" --ops "$OPS" --clients "$CLIENTS" --autocommit --mode mixed
 done
 
 # --- TAP tests ----------------------------------------------------------------

@@ -29,13 +29,16 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -178,6 +181,8 @@ typedef struct RollupChange
 	TimeSpan	removed;		/* trace timestamps removed */
 	int64		sessions_delta; /* per user: sessions born minus dead */
 	int64		days_delta;		/* per user: days born minus dead */
+	bool		held;			/* per user: its changes go to the log */
+	bool		status_known;	/* per user: held or settled is decided */
 } RollupChange;
 
 static uint32
@@ -224,11 +229,17 @@ rollup_key_compare(const RollupKey *a, const RollupKey *b)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * The keys one statement (or one refresh batch) changes.  cells, keyed by
+ * (user, session, day), is what a deferred write appends to the log: every
+ * session, day and user change is a sum of cells.
+ */
 typedef struct RollupSet
 {
 	rollup_hash *sessions;
 	rollup_hash *days;
 	rollup_hash *users;
+	rollup_hash *cells;
 } RollupSet;
 
 static RollupChange *
@@ -250,6 +261,8 @@ rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
 		memset(&e->removed, 0, sizeof(e->removed));
 		e->sessions_delta = 0;
 		e->days_delta = 0;
+		e->held = false;
+		e->status_known = false;
 	}
 	return e;
 }
@@ -269,6 +282,7 @@ add_contribution(RollupSet *rs, const Attribution *a, const Measures *m,
 
 	d.traces = count_trace ? 1 : 0;
 	e[n++] = rollup_for(rs->users, a->user_id, NULL, 0);
+	e[n++] = rollup_for(rs->cells, a->user_id, a->session_id, a->day);
 	if (a->session_id != NULL)
 		e[n++] = rollup_for(rs->sessions, a->user_id, a->session_id, 0);
 	measures_add(&rollup_for(rs->days, a->user_id, NULL, a->day)->delta, &d, sign);
@@ -288,9 +302,13 @@ compare_rollups(const void *a, const void *b)
 							  &(*(const RollupChange *const *) b)->key);
 }
 
-/* The rollup changes that write something, in key order. */
+/*
+ * The rollup changes in key order: those that write something, or with all,
+ * every key (a user whose own totals do not change can still have session
+ * or day rows that do).
+ */
 static RollupChange **
-sorted_rollups(rollup_hash *h, int *n)
+sorted_rollups_of(rollup_hash *h, int *n, bool all)
 {
 	RollupChange **out = palloc(sizeof(RollupChange *) * (h->members + 1));
 	rollup_iterator it;
@@ -299,12 +317,18 @@ sorted_rollups(rollup_hash *h, int *n)
 	*n = 0;
 	rollup_start_iterate(h, &it);
 	while ((e = rollup_iterate(h, &it)) != NULL)
-		if (!measures_are_zero(&e->delta) || e->added.valid || e->removed.valid ||
-			e->sessions_delta != 0 || e->days_delta != 0)
+		if (all || !measures_are_zero(&e->delta) || e->added.valid ||
+			e->removed.valid || e->sessions_delta != 0 || e->days_delta != 0)
 			out[(*n)++] = e;
 	if (*n > 1)
 		qsort(out, *n, sizeof(RollupChange *), compare_rollups);
 	return out;
+}
+
+static RollupChange **
+sorted_rollups(rollup_hash *h, int *n)
+{
+	return sorted_rollups_of(h, n, false);
 }
 
 /* ---------------------------------------------------------------------
@@ -461,6 +485,20 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
 	"(SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = ''" extra ")) " \
 	"ELSE (SELECT " agg "(x.\"timestamp\") FROM usertrack.traces x WHERE x.user_id = t.user_id" extra ") END"
 
+#define USER_ADD(table) \
+		"INSERT INTO " table " AS t (user_id, " MEASURE_COLUMNS \
+		", sessions, active_days, first_event, last_event) " \
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) " \
+		"ON CONFLICT (user_id) DO UPDATE SET " ADD_MEASURES ", " \
+		"sessions = t.sessions + excluded.sessions, " \
+		"active_days = t.active_days + excluded.active_days, " \
+		WIDEN_EVENTS " RETURNING traces, first_event, last_event"
+#define USER_REFRAME(table) \
+		"UPDATE " table " t SET " \
+		"first_event = " TRACE_TIME("min", "LEAST", "") ", " \
+		"last_event = " TRACE_TIME("max", "GREATEST", "") " " \
+		"WHERE t.user_id = ANY ($1 COLLATE \"C\")"
+
 typedef enum QueryId
 {
 	Q_TRACE_ADD,
@@ -475,6 +513,17 @@ typedef enum QueryId
 	Q_USER_ADD,
 	Q_USER_DROP,
 	Q_USER_REFRAME,
+	Q_HELD_ADD,
+	Q_HELD_REFRAME,
+	Q_USER_CLAIM,
+	Q_USER_UNCREATE,
+	Q_HELD_AMONG,
+	Q_HELD_AMONG_LOCKED,
+	Q_HOLD_MOVE,
+	Q_LOG_APPEND,
+	Q_LOG_TAKE,
+	Q_SETTLE_CANDIDATES,
+	Q_SETTLE,
 	NUM_QUERIES
 } QueryId;
 
@@ -482,7 +531,7 @@ typedef struct QueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[14];
+	Oid			argtypes[16];
 } QueryDef;
 
 #define T TEXTARRAYOID
@@ -572,14 +621,10 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"AND t.traces = 0",
 		2, {T, D}
 	},
-	[Q_USER_ADD] = {
-		"INSERT INTO usertrack.user_totals AS t (user_id, " MEASURE_COLUMNS
-		", sessions, active_days, first_event, last_event) "
-		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-		"ON CONFLICT (user_id) DO UPDATE SET " ADD_MEASURES ", "
-		"sessions = t.sessions + excluded.sessions, "
-		"active_days = t.active_days + excluded.active_days, "
-		WIDEN_EVENTS " RETURNING traces, first_event, last_event",
+	[Q_USER_ADD] = {USER_ADD("usertrack.user_totals"),
+		13, {T, I, I, I, I, I, N, I, I, I, I, TS, TS}
+	},
+	[Q_HELD_ADD] = {USER_ADD("usertrack.user_held"),
 		13, {T, I, I, I, I, I, N, I, I, I, I, TS, TS}
 	},
 	[Q_USER_DROP] = {
@@ -587,11 +632,91 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"AND t.traces = 0",
 		1, {T}
 	},
-	[Q_USER_REFRAME] = {
-		"UPDATE usertrack.user_totals t SET "
-		"first_event = " TRACE_TIME("min", "LEAST", "") ", "
-		"last_event = " TRACE_TIME("max", "GREATEST", "") " "
-		"WHERE t.user_id = ANY ($1 COLLATE \"C\")",
+	[Q_USER_REFRAME] = {USER_REFRAME("usertrack.user_totals"), 1, {T}},
+	[Q_HELD_REFRAME] = {USER_REFRAME("usertrack.user_held"), 1, {T}},
+
+	/*
+	 * Which table holds a user (classify_users).  A settled user (no rows in
+	 * the log) is in user_totals; a held user is in user_held, with its
+	 * changes since the last fold in pending_deltas.
+	 */
+	[Q_USER_CLAIM] = {
+		/*
+		 * Locks the existing rows (DO UPDATE locks the row even when its
+		 * WHERE is false) and creates the missing ones, in key order;
+		 * returns the users it created.
+		 */
+		"INSERT INTO usertrack.user_totals AS t (user_id) SELECT * FROM unnest($1) "
+		"ON CONFLICT (user_id) DO UPDATE SET traces = t.traces WHERE false "
+		"RETURNING user_id",
+		1, {T}
+	},
+	[Q_USER_UNCREATE] = {
+		"DELETE FROM usertrack.user_totals WHERE user_id = ANY ($1 COLLATE \"C\")",
+		1, {T}
+	},
+	[Q_HELD_AMONG] = {
+		"SELECT user_id FROM usertrack.user_held "
+		"WHERE user_id = ANY ($1 COLLATE \"C\")",
+		1, {T}
+	},
+	/*
+	 * Under REPEATABLE READ and SERIALIZABLE the query above would read the
+	 * transaction's old snapshot; locking the rows instead raises a
+	 * serialization failure if a refresh has settled the user since.
+	 */
+	[Q_HELD_AMONG_LOCKED] = {
+		"SELECT user_id FROM usertrack.user_held "
+		"WHERE user_id = ANY ($1 COLLATE \"C\") FOR KEY SHARE",
+		1, {T}
+	},
+	/*
+	 * Holding a user: its row, claimed by Q_USER_CLAIM (and so locked by
+	 * us, or created empty for a new user), moves to user_held.
+	 */
+	[Q_HOLD_MOVE] = {
+		"WITH d AS (DELETE FROM usertrack.user_totals t "
+		"WHERE t.user_id = ANY ($1 COLLATE \"C\") RETURNING t.*) "
+		"INSERT INTO usertrack.user_held "
+		"SELECT k.user_id, d.first_event, d.last_event, "
+		"COALESCE(d.traces, 0), COALESCE(d.observations, 0), "
+		"COALESCE(d.input_tokens, 0), COALESCE(d.output_tokens, 0), "
+		"COALESCE(d.total_tokens, 0), COALESCE(d.model_cost, 0), "
+		"COALESCE(d.errors, 0), COALESCE(d.scores, 0), "
+		"COALESCE(d.sessions, 0), COALESCE(d.active_days, 0) "
+		"FROM unnest($1) AS k(user_id) "
+		"LEFT JOIN d ON d.user_id = k.user_id COLLATE \"C\" "
+		"ON CONFLICT (user_id) DO NOTHING",
+		1, {T}
+	},
+	[Q_LOG_APPEND] = {
+		"INSERT INTO usertrack.pending_deltas (user_id, session_id, day, "
+		MEASURE_COLUMNS ", added_first, added_last, removed_first, removed_last) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+		"$12, $13, $14, $15)",
+		15, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS}
+	},
+	/* the refresh: the oldest log rows, then the held users left quiet */
+	[Q_LOG_TAKE] = {
+		"DELETE FROM usertrack.pending_deltas WHERE id IN "
+		"(SELECT id FROM usertrack.pending_deltas ORDER BY id LIMIT $1) "
+		"RETURNING user_id, session_id, day, " MEASURE_COLUMNS ", "
+		"added_first, added_last, removed_first, removed_last",
+		1, {INT8OID}
+	},
+	[Q_SETTLE_CANDIDATES] = {
+		"SELECT h.user_id FROM usertrack.user_held h WHERE NOT EXISTS "
+		"(SELECT FROM usertrack.pending_deltas p WHERE p.user_id = h.user_id) "
+		"ORDER BY h.user_id LIMIT $1",
+		1, {INT8OID}
+	},
+	[Q_SETTLE] = {
+		"WITH d AS (DELETE FROM usertrack.user_held h "
+		"WHERE h.user_id = ANY ($1 COLLATE \"C\") AND NOT EXISTS "
+		"(SELECT FROM usertrack.pending_deltas p WHERE p.user_id = h.user_id) "
+		"RETURNING h.*) "
+		", i AS (INSERT INTO usertrack.user_totals SELECT * FROM d WHERE d.traces > 0) "
+		"SELECT count(*) FROM d",
 		1, {T}
 	},
 };
@@ -758,16 +883,52 @@ rollups_init(RollupSet *rs, int expected)
 	rs->sessions = rollup_create(CurrentMemoryContext, expected, NULL);
 	rs->days = rollup_create(CurrentMemoryContext, expected, NULL);
 	rs->users = rollup_create(CurrentMemoryContext, expected, NULL);
+	rs->cells = rollup_create(CurrentMemoryContext, expected, NULL);
 }
 
-/* Born: the row holds exactly the traces this statement added. */
+/* Whether a user's changes go to the log rather than to its rows. */
+static bool
+is_held(RollupSet *rs, const char *user_id)
+{
+	RollupKey	k;
+	RollupChange *e;
+
+	k.user_id = user_id;
+	k.session_id = NULL;
+	k.day = 0;
+	e = rollup_lookup(rs->users, k);
+	return e != NULL && e->held;
+}
+
+/* The changes of one rollup that are written in place, in key order. */
+static RollupChange **
+settled_rollups(RollupSet *rs, rollup_hash *h, int *n)
+{
+	RollupChange **keys = sorted_rollups(h, n);
+	int			m = 0;
+
+	for (int i = 0; i < *n; i++)
+		if (!is_held(rs, keys[i]->key.user_id))
+			keys[m++] = keys[i];
+	*n = m;
+	return keys;
+}
+
+/*
+ * +1 when a row was born (it counted no trace before these changes and
+ * counts some now), -1 when it died, else 0.  A row that counts no trace
+ * now is deleted either way: changes folded from the log can create and
+ * empty a row at once (a trace added and removed again).
+ */
 static int
 birth_or_death(const RollupChange *e, int64 traces_now)
 {
-	if (traces_now == 0)
-		return -1;
-	if (e->delta.traces > 0 && traces_now == e->delta.traces)
+	int64		before = traces_now - e->delta.traces;
+
+	if (before == 0 && traces_now > 0)
 		return 1;
+	if (before > 0 && traces_now == 0)
+		return -1;
 	return 0;
 }
 
@@ -788,7 +949,7 @@ apply_sessions(RollupSet *rs)
 	Datum		args[12];
 	int			pos = 0;
 
-	keys = sorted_rollups(rs->sessions, &n);
+	keys = settled_rollups(rs, rs->sessions, &n);
 	if (n == 0)
 		return;
 	arg_init(&users, TEXTOID, n);
@@ -824,13 +985,12 @@ apply_sessions(RollupSet *rs)
 		int			bd = birth_or_death(e, result_int8(i, 1));
 
 		rollup_for(rs->users, e->key.user_id, NULL, 0)->sessions_delta += bd;
-		if (bd < 0)
+		if (result_int8(i, 1) == 0)
 		{
 			arg_push_text(&drop_users, e->key.user_id);
 			arg_push_text(&drop_sessions, e->key.session_id);
 		}
-		else if (bd == 0 &&
-				 span_needs_recompute(&e->removed, first_null, f, last_null, l))
+		else if (span_needs_recompute(&e->removed, first_null, f, last_null, l))
 		{
 			arg_push_text(&re_users, e->key.user_id);
 			arg_push_text(&re_sessions, e->key.session_id);
@@ -863,7 +1023,7 @@ apply_days(RollupSet *rs)
 	Datum		args[10];
 	int			pos = 0;
 
-	keys = sorted_rollups(rs->days, &n);
+	keys = settled_rollups(rs, rs->days, &n);
 	if (n == 0)
 		return;
 	arg_init(&users, TEXTOID, n);
@@ -887,7 +1047,7 @@ apply_days(RollupSet *rs)
 		int			bd = birth_or_death(keys[i], result_int8(i, 1));
 
 		rollup_for(rs->users, keys[i]->key.user_id, NULL, 0)->days_delta += bd;
-		if (bd < 0)
+		if (result_int8(i, 1) == 0)
 		{
 			arg_push_text(&drop_users, keys[i]->key.user_id);
 			arg_push(&drop_days, DateADTGetDatum(keys[i]->key.day), false);
@@ -901,8 +1061,13 @@ apply_days(RollupSet *rs)
 	}
 }
 
+/*
+ * The per-user rows: user_totals for settled users, or, when a refresh folds
+ * the log (held_table), user_held, whose rows stay even when they count no
+ * trace any more, until the user is settled.
+ */
 static void
-apply_users(RollupSet *rs)
+apply_users(RollupSet *rs, bool held_table)
 {
 	RollupChange **keys;
 	int			n;
@@ -917,7 +1082,7 @@ apply_users(RollupSet *rs)
 	Datum		args[13];
 	int			pos = 0;
 
-	keys = sorted_rollups(rs->users, &n);
+	keys = settled_rollups(rs, rs->users, &n);
 	if (n == 0)
 		return;
 	arg_init(&users, TEXTOID, n);
@@ -940,7 +1105,10 @@ apply_users(RollupSet *rs)
 	args[pos++] = arg_array(&days);
 	args[pos++] = arg_array(&first);
 	args[pos++] = arg_array(&last);
-	check_result_count(Q_USER_ADD, run_query(Q_USER_ADD, args), n);
+	if (held_table)
+		check_result_count(Q_HELD_ADD, run_query(Q_HELD_ADD, args), n);
+	else
+		check_result_count(Q_USER_ADD, run_query(Q_USER_ADD, args), n);
 
 	arg_init(&drops, TEXTOID, n);
 	arg_init(&reframes, TEXTOID, n);
@@ -951,11 +1119,11 @@ apply_users(RollupSet *rs)
 					last_null;
 		TimestampTz f = DatumGetTimestampTz(result_value(i, 2, &first_null));
 		TimestampTz l = DatumGetTimestampTz(result_value(i, 3, &last_null));
-		int			bd = birth_or_death(e, result_int8(i, 1));
+		int64		traces_now = result_int8(i, 1);
 
-		if (bd < 0)
+		if (traces_now == 0 && !held_table)
 			arg_push_text(&drops, e->key.user_id);
-		else if (bd == 0 &&
+		else if (traces_now == 0 ||
 				 span_needs_recompute(&e->removed, first_null, f, last_null, l))
 			arg_push_text(&reframes, e->key.user_id);
 	}
@@ -967,16 +1135,255 @@ apply_users(RollupSet *rs)
 	if (reframes.n > 0)
 	{
 		args[0] = arg_array(&reframes);
-		run_query(Q_USER_REFRAME, args);
+		run_query(held_table ? Q_HELD_REFRAME : Q_USER_REFRAME, args);
 	}
 }
 
-static void
-apply_rollups(RollupSet *rs)
+/* ---------------------------------------------------------------------
+ * Settled and held users, and the log
+ * --------------------------------------------------------------------- */
+
+/*
+ * Transaction-scoped advisory locks on a hash of the user id, in a lock
+ * space of their own (objsubid 3 in pg_locks, where the SQL functions use 1
+ * and 2).  Every write that appends to the log holds the user's lock in
+ * SHARE mode until it commits; the refresh settles a held user only under
+ * an EXCLUSIVE lock it gets without waiting, so no append can commit after
+ * the refresh found the user's log empty.  Writers never wait for each
+ * other here.  Two users whose hashes collide only share a lock.
+ */
+#define USER_LOCK_SPACE 0x75737472	/* "ustr" */
+
+static bool
+lock_user(const char *user_id, LOCKMODE mode, bool wait)
 {
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 hash_bytes((const unsigned char *) user_id, strlen(user_id)),
+						 USER_LOCK_SPACE, 3);
+	return LockAcquire(&tag, mode, false, !wait) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/* Which of the users in a text[] argument are held (rows in SPI_tuptable). */
+static void
+held_among(Datum *arg)
+{
+	run_query(IsolationUsesXactSnapshot() ? Q_HELD_AMONG_LOCKED : Q_HELD_AMONG, arg);
+}
+
+/*
+ * Folds run one at a time (the refresh procedure also keeps a second
+ * refresh out with a session lock): two folds deleting the same oldest log
+ * rows in different orders would deadlock.
+ */
+static void
+lock_folding(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, USER_LOCK_SPACE + 1, 3);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/* The users of a list, as a text[] argument. */
+static Datum
+user_array(RollupChange **users, int n)
+{
+	ArgColumn	c;
+
+	arg_init(&c, TEXTOID, n);
+	for (int i = 0; i < n; i++)
+		arg_push_text(&c, users[i]->key.user_id);
+	return arg_array(&c);
+}
+
+/*
+ * Marks the users that a query returned (column 1) as seen, in a list sorted
+ * like the result; returns how many.
+ */
+static void
+mark_returned(RollupSet *rs, bool held)
+{
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		RollupKey	k;
+		RollupChange *e;
+
+		k.user_id = result_text((int) i, 1);
+		k.session_id = NULL;
+		k.day = 0;
+		e = rollup_lookup(rs->users, k);
+		if (e == NULL)
+			elog(ERROR, "usertrack: unexpected user key \"%s\"", k.user_id);
+		e->held = held;
+		e->status_known = true;
+	}
+}
+
+/* Keeps, in place, the users of a list whose status is not known yet. */
+static int
+still_unknown(RollupChange **users, int n)
+{
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!users[i]->status_known)
+			users[m++] = users[i];
+	return m;
+}
+
+/*
+ * Decides, for every user a statement changes, whether its changes are
+ * written to its rows (settled users, immediate mode) or appended to the
+ * log (held users; every user in deferred mode), and makes that decision
+ * hold until the transaction ends.
+ *
+ * 1. The SHARE advisory lock of every user: no refresh can settle a held
+ *    user before we commit.
+ * 2. The held users (Q_HELD_AMONG) are done: their changes go to the log.
+ * 3. The others are claimed in one sorted upsert (Q_USER_CLAIM): it locks
+ *    the settled rows and creates an empty row for new users, so that no
+ *    hold can move them while we write their session and day rows.  A
+ *    transaction that held one of the new users may have committed while
+ *    the upsert waited for it; those are held after all, and our empty row
+ *    goes (Q_USER_UNCREATE).
+ * 4. In deferred mode the claimed users are then held: their rows move to
+ *    user_held (Q_HOLD_MOVE).
+ *
+ * Every writer, in either mode, takes its rows in the same sorted order in
+ * step 3, and holds nothing another writer waits for before it.
+ */
+static void
+classify_users(RollupSet *rs, bool deferred)
+{
+	RollupChange **users;
+	RollupChange **created;
+	int			n;
+	int			ncreated;
+	Datum		arg;
+
+	users = sorted_rollups_of(rs->users, &n, true);
+	if (n == 0)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		users[i]->status_known = false;
+		lock_user(users[i]->key.user_id, ShareLock, true);
+	}
+
+	arg = user_array(users, n);
+	held_among(&arg);
+	mark_returned(rs, true);
+	n = still_unknown(users, n);
+	if (n == 0)
+		return;
+
+	arg = user_array(users, n);
+	run_query(Q_USER_CLAIM, &arg);
+	if (SPI_processed > 0)
+	{
+		mark_returned(rs, false);
+		created = palloc(sizeof(RollupChange *) * n);
+		ncreated = 0;
+		for (int i = 0; i < n; i++)
+			if (users[i]->status_known)
+				created[ncreated++] = users[i];
+		arg = user_array(created, ncreated);
+		held_among(&arg);
+		if (SPI_processed > 0)
+		{
+			mark_returned(rs, true);
+			ncreated = 0;
+			for (int i = 0; i < n; i++)
+				if (users[i]->held)
+					created[ncreated++] = users[i];
+			arg = user_array(created, ncreated);
+			run_query(Q_USER_UNCREATE, &arg);
+		}
+		for (int i = 0; i < n; i++)
+			users[i]->status_known = false;
+		for (int i = 0; i < n; i++)
+			if (users[i]->held)
+				users[i]->status_known = true;
+		n = still_unknown(users, n);
+	}
+	if (!deferred || n == 0)
+		return;
+	arg = user_array(users, n);
+	run_query(Q_HOLD_MOVE, &arg);
+	for (int i = 0; i < n; i++)
+		users[i]->held = true;
+}
+
+/* Appends the cells of held users to the log, one row per cell. */
+static void
+append_log(RollupSet *rs)
+{
+	RollupChange **keys;
+	int			n;
+	ArgColumn	users,
+				sessions,
+				days,
+				af,
+				al,
+				rf,
+				rl;
+	MeasureArgs m;
+	Datum		args[15];
+	int			pos = 0;
+	int			count = 0;
+
+	keys = sorted_rollups(rs->cells, &n);
+	if (n == 0)
+		return;
+	arg_init(&users, TEXTOID, n);
+	arg_init(&sessions, TEXTOID, n);
+	arg_init(&days, DATEOID, n);
+	arg_init(&af, TIMESTAMPTZOID, n);
+	arg_init(&al, TIMESTAMPTZOID, n);
+	arg_init(&rf, TIMESTAMPTZOID, n);
+	arg_init(&rl, TIMESTAMPTZOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		RollupChange *e = keys[i];
+
+		if (!is_held(rs, e->key.user_id))
+			continue;
+		arg_push_text(&users, e->key.user_id);
+		arg_push_text(&sessions, e->key.session_id);
+		arg_push(&days, DateADTGetDatum(e->key.day), false);
+		measure_args_push(&m, &e->delta);
+		push_timespan(&af, &al, &e->added);
+		push_timespan(&rf, &rl, &e->removed);
+		count++;
+	}
+	if (count == 0)
+		return;
+	args[pos++] = arg_array(&users);
+	args[pos++] = arg_array(&sessions);
+	args[pos++] = arg_array(&days);
+	measure_args_arrays(&m, true, args, &pos);
+	args[pos++] = arg_array(&af);
+	args[pos++] = arg_array(&al);
+	args[pos++] = arg_array(&rf);
+	args[pos++] = arg_array(&rl);
+	run_query(Q_LOG_APPEND, args);
+}
+
+/*
+ * The rollups of one statement: settled users' rows in place, sessions, then
+ * days, then users; held users' changes appended to the log.
+ */
+static void
+apply_rollups(RollupSet *rs, bool deferred)
+{
+	classify_users(rs, deferred);
 	apply_sessions(rs);
 	apply_days(rs);
-	apply_users(rs);
+	apply_users(rs, false);
+	append_log(rs);
 }
 
 /* ---------------------------------------------------------------------
@@ -1190,7 +1597,7 @@ apply_changes(TraceChange **changes, int n)
 		args[0] = arg_array(&drop);
 		run_query(Q_TRACE_DROP, args);
 	}
-	apply_rollups(&rs);
+	apply_rollups(&rs, usertrack_maintenance == MAINTENANCE_DEFERRED);
 	end_maintenance(&mt);
 }
 
@@ -1209,6 +1616,8 @@ apply_truncate(InputTable table)
 		"DELETE FROM usertrack.user_session_totals",
 		"DELETE FROM usertrack.user_daily_totals",
 		"DELETE FROM usertrack.user_totals",
+		"DELETE FROM usertrack.user_held",
+		"DELETE FROM usertrack.pending_deltas",
 		NULL
 	};
 	static const char *const observations_sql[] = {
@@ -1225,6 +1634,15 @@ apply_truncate(InputTable table)
 		"UPDATE usertrack.user_totals SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
 		"errors = 0 WHERE observations <> 0",
+		"UPDATE usertrack.user_held SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0",
+		/* a log row's deltas can cancel out in some columns only */
+		"UPDATE usertrack.pending_deltas SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0 OR input_tokens <> 0 "
+		"OR output_tokens <> 0 OR total_tokens <> 0 OR model_cost <> 0 "
+		"OR errors <> 0",
 		NULL
 	};
 	static const char *const scores_sql[] = {
@@ -1232,6 +1650,8 @@ apply_truncate(InputTable table)
 		"UPDATE usertrack.user_session_totals SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_daily_totals SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_totals SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.user_held SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.pending_deltas SET scores = 0 WHERE scores <> 0",
 		NULL
 	};
 	const char *const *sql = table == INPUT_TRACES ? traces_sql :
@@ -1241,7 +1661,8 @@ apply_truncate(InputTable table)
 	begin_maintenance(&mt);
 	if (SPI_execute("LOCK TABLE usertrack.trace_totals, "
 					"usertrack.user_session_totals, usertrack.user_daily_totals, "
-					"usertrack.user_totals IN EXCLUSIVE MODE", false, 0) < 0)
+					"usertrack.user_totals, usertrack.user_held, "
+					"usertrack.pending_deltas IN EXCLUSIVE MODE", false, 0) < 0)
 		elog(ERROR, "usertrack: could not lock the maintained tables");
 	for (; *sql; sql++)
 		if (SPI_execute(*sql, false, 0) < 0)
@@ -1250,4 +1671,148 @@ apply_truncate(InputTable table)
 					"AND observations = 0 AND scores = 0", false, 0) < 0)
 		elog(ERROR, "usertrack: could not apply TRUNCATE");
 	end_maintenance(&mt);
+}
+
+/* ---------------------------------------------------------------------
+ * The refresh: folding the log
+ * --------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(usertrack_fold_pending);
+
+/*
+ * usertrack.fold_pending(max_rows bigint) -> (folded bigint, settled bigint)
+ *
+ * One batch of the refresh, in the caller's transaction: takes the oldest
+ * max_rows log rows out of the log and adds them to the session and day rows
+ * and to the held users' rows, through the same sorted upserts as an
+ * immediate write (births and deaths, first and last events).  Then it
+ * settles up to max_rows held users whose log is empty: those it can lock
+ * EXCLUSIVE without waiting (no write of theirs is in progress) move back
+ * to user_totals.
+ */
+Datum
+usertrack_fold_pending(PG_FUNCTION_ARGS)
+{
+	int64		max_rows = PG_GETARG_INT64(0);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	Maintenance mt;
+	RollupSet	rs;
+	Datum		arg;
+	uint64		folded;
+	uint64		ncandidates;
+	char	  **candidates;
+	ArgColumn	locked;
+	int64		settled = 0;
+
+	if (max_rows < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_rows must be 1 or more"),
+				 errdetail("usertrack.fold_pending() was called with max_rows = " INT64_FORMAT ".",
+						   max_rows)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "usertrack: fold_pending must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	/*
+	 * Settling a user relies on seeing every log row committed before the
+	 * user's lock was granted, which a transaction snapshot does not.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("usertrack.fold_pending() must run at READ COMMITTED"),
+				 errdetail("The current transaction is REPEATABLE READ or SERIALIZABLE."),
+				 errhint("CALL usertrack.refresh() runs every batch at READ COMMITTED.")));
+
+	lock_folding();
+	begin_maintenance(&mt);
+	/*
+	 * The fold reads traces (first and last events) after it has locked
+	 * maintained rows; lock traces first, so that a TRUNCATE of traces,
+	 * which locks traces and then the maintained tables, waits for us or we
+	 * for it, never both.
+	 */
+	if (SPI_execute("LOCK TABLE usertrack.traces IN ACCESS SHARE MODE", false, 0) < 0)
+		elog(ERROR, "usertrack: could not lock usertrack.traces");
+	arg = Int64GetDatum(max_rows);
+	folded = run_query(Q_LOG_TAKE, &arg);
+	rollups_init(&rs, (int) Min(folded, 65536) + 16);
+	for (uint64 i = 0; i < folded; i++)
+	{
+		int			row = (int) i;
+		bool		isnull,
+					n1,
+					n2;
+		Datum		cost;
+		Measures	d;
+		TimeSpan	added = {false, 0, 0};
+		TimeSpan	removed = {false, 0, 0};
+		TimestampTz f,
+					l;
+		char	   *user_id = result_text(row, 1);
+		char	   *session_id = result_text(row, 2);
+		DateADT		day = DatumGetDateADT(result_value(row, 3, &isnull));
+		RollupChange *e;
+
+		d.traces = result_int8(row, 4);
+		d.observations = result_int8(row, 5);
+		d.input_tokens = result_int8(row, 6);
+		d.output_tokens = result_int8(row, 7);
+		d.total_tokens = result_int8(row, 8);
+		cost = result_value(row, 9, &isnull);
+		d.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
+		d.errors = result_int8(row, 10);
+		d.scores = result_int8(row, 11);
+		f = DatumGetTimestampTz(result_value(row, 12, &n1));
+		l = DatumGetTimestampTz(result_value(row, 13, &n2));
+		if (!n1 && !n2)
+			timespan_include(&added, f, l);
+		f = DatumGetTimestampTz(result_value(row, 14, &n1));
+		l = DatumGetTimestampTz(result_value(row, 15, &n2));
+		if (!n1 && !n2)
+			timespan_include(&removed, f, l);
+
+		e = rollup_for(rs.users, user_id, NULL, 0);
+		measures_add(&e->delta, &d, 1);
+		if (added.valid)
+			timespan_include(&e->added, added.first, added.last);
+		if (removed.valid)
+			timespan_include(&e->removed, removed.first, removed.last);
+		if (session_id != NULL)
+		{
+			e = rollup_for(rs.sessions, user_id, session_id, 0);
+			measures_add(&e->delta, &d, 1);
+			if (added.valid)
+				timespan_include(&e->added, added.first, added.last);
+			if (removed.valid)
+				timespan_include(&e->removed, removed.first, removed.last);
+		}
+		e = rollup_for(rs.days, user_id, NULL, day);
+		measures_add(&e->delta, &d, 1);
+	}
+	apply_sessions(&rs);
+	apply_days(&rs);
+	apply_users(&rs, true);
+
+	ncandidates = run_query(Q_SETTLE_CANDIDATES, &arg);
+	candidates = palloc(sizeof(char *) * (ncandidates + 1));
+	for (uint64 i = 0; i < ncandidates; i++)
+		candidates[i] = result_text((int) i, 1);
+	arg_init(&locked, TEXTOID, (int) ncandidates + 1);
+	for (uint64 i = 0; i < ncandidates; i++)
+		if (lock_user(candidates[i], ExclusiveLock, false))
+			arg_push_text(&locked, candidates[i]);
+	if (locked.n > 0)
+	{
+		arg = arg_array(&locked);
+		run_query(Q_SETTLE, &arg);
+		settled = result_int8(0, 1);
+	}
+	end_maintenance(&mt);
+
+	values[0] = Int64GetDatum((int64) folded);
+	values[1] = Int64GetDatum(settled);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

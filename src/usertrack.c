@@ -3,8 +3,8 @@
  *
  * Module entry: the module magic, the ExecutorFinish hook that lets all
  * the trigger firings of one statement be applied together, and _PG_init,
- * which installs it and reserves the "usertrack." prefix for the
- * extension's settings.  The triggers live in capture.c, the summary writer
+ * which installs it, defines usertrack.maintenance and reserves the
+ * "usertrack." prefix for the extension's settings.  The triggers live in capture.c, the summary writer
  * in summaries.c, row validation in validate.c.
  */
 #include "postgres.h"
@@ -20,6 +20,14 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+
+int			usertrack_maintenance = MAINTENANCE_IMMEDIATE;
+
+static const struct config_enum_entry maintenance_options[] = {
+	{"immediate", MAINTENANCE_IMMEDIATE, false},
+	{"deferred", MAINTENANCE_DEFERRED, false},
+	{NULL, 0, false}
+};
 
 /*
  * A statement's AFTER triggers fire in ExecutorFinish.  Open a frame around
@@ -52,6 +60,19 @@ _PG_init(void)
 {
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = usertrack_ExecutorFinish;
+
+	DefineCustomEnumVariable("usertrack.maintenance",
+							 "How a write keeps the per-user totals: immediate or deferred.",
+							 "immediate updates the per-user, per-session and per-day rows "
+							 "in the writing transaction; deferred appends the changes to "
+							 "usertrack.pending_deltas, which CALL usertrack.refresh() folds "
+							 "in.  The views are exact in both modes.",
+							 &usertrack_maintenance,
+							 MAINTENANCE_IMMEDIATE,
+							 maintenance_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("usertrack");

@@ -89,6 +89,15 @@ extern void push_change_frame(ChangeFrame *frame);
 extern void apply_change_frame(ChangeFrame *frame);
 extern void pop_change_frame(ChangeFrame *frame);
 
+/* usertrack.maintenance */
+typedef enum MaintenanceMode
+{
+	MAINTENANCE_IMMEDIATE,
+	MAINTENANCE_DEFERRED
+} MaintenanceMode;
+
+extern int	usertrack_maintenance;
+
 /* Which input table a TRUNCATE emptied. */
 typedef enum InputTable
 {

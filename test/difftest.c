@@ -290,6 +290,7 @@ typedef struct
 	int			truncate_until; /* no TRUNCATE after this many ops */
 	int			in_txn;
 	int			in_autocommit;	/* the current statement is alone */
+	int			in_repeatable;	/* in a REPEATABLE READ transaction */
 	/* counters */
 	long		statements;
 	long		commits;
@@ -307,6 +308,15 @@ typedef struct
 
 static int nclients = 1;
 static int autocommit_only = 0;
+
+/* --mode: usertrack.maintenance of the writers */
+enum
+{
+	MODE_IMMEDIATE,
+	MODE_DEFERRED,
+	MODE_MIXED
+};
+static int maintenance_mode = MODE_IMMEDIATE;
 static int single_deadlocks_shown = 0;
 static FILE *logfile = NULL;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1504,8 +1514,33 @@ op_truncate(client_t *c)
 static int
 do_op(client_t *c)
 {
-	int			r = rnd(c, 1000);
+	int			r;
 
+	if (maintenance_mode != MODE_IMMEDIATE)
+	{
+		/* now and then a batch of the refresh, inside the transaction */
+		if (pct(c, 3) && !c->in_repeatable)
+		{
+			char		buf[96];
+
+			int			rc;
+
+			snprintf(buf, sizeof(buf),
+					 "SELECT * FROM usertrack.fold_pending(%d)", 1 + rnd(c, 40));
+			if ((rc = exec_sql(c, buf)) != X_OK)
+				return rc;
+		}
+		if (maintenance_mode == MODE_MIXED && pct(c, 30))
+		{
+			int			rc = exec_sql(c, pct(c, 50) ?
+									  "SET usertrack.maintenance = deferred" :
+									  "SET usertrack.maintenance = immediate");
+
+			if (rc != X_OK)
+				return rc;
+		}
+	}
+	r = rnd(c, 1000);
 	c->ops_done++;
 	if (r < 3 && c->ops_done < c->truncate_until)
 		return op_truncate(c);
@@ -1552,6 +1587,7 @@ run_transaction(client_t *c)
 				i,
 				sp = 0;
 
+	c->in_repeatable = 0;
 	if (autocommit_only || pct(c, 30))
 	{
 		c->in_autocommit = 1;
@@ -1559,7 +1595,8 @@ run_transaction(client_t *c)
 		c->in_autocommit = 0;
 		return;
 	}
-	exec_sql(c, pct(c, 6) ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+	c->in_repeatable = pct(c, 6);
+	exec_sql(c, c->in_repeatable ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
 	nstmts = 1 + rnd(c, 6);
 	for (i = 0; i < nstmts && c->ops_done < c->nops; i++)
 	{
@@ -2633,7 +2670,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: difftest [--seed N] [--ops N] [--clients N] [--conninfo STR]\n"
-			"                [--log FILE] [--autocommit]\n");
+			"                [--log FILE] [--autocommit] [--mode immediate|deferred|mixed]\n");
 	exit(2);
 }
 
@@ -2689,6 +2726,17 @@ main(int argc, char **argv)
 			conninfo = val;
 		else if (strcmp(arg, "--log") == 0 && val)
 			logpath = val;
+		else if (strcmp(arg, "--mode") == 0 && val)
+		{
+			if (strcmp(val, "immediate") == 0)
+				maintenance_mode = MODE_IMMEDIATE;
+			else if (strcmp(val, "deferred") == 0)
+				maintenance_mode = MODE_DEFERRED;
+			else if (strcmp(val, "mixed") == 0)
+				maintenance_mode = MODE_MIXED;
+			else
+				usage();
+		}
 		else if (strcmp(arg, "--autocommit") == 0)
 		{
 			autocommit_only = 1;
@@ -2741,6 +2789,9 @@ main(int argc, char **argv)
 		snprintf(buf, sizeof(buf), "SET TimeZone = '%s'", timezones[rnd(c, NCOLS(timezones))]);
 		exec_sql(c, buf);
 		exec_sql(c, "SET statement_timeout = '60s'");
+		if (maintenance_mode == MODE_DEFERRED ||
+			(maintenance_mode == MODE_MIXED && pct(c, 50)))
+			exec_sql(c, "SET usertrack.maintenance = deferred");
 		if (nclients > 1)
 		{
 			/* superuser only; faster deadlock detection when allowed */
@@ -2806,6 +2857,30 @@ main(int argc, char **argv)
 		res = PQexec(conn, "SET TimeZone = 'UTC'");
 		PQclear(res);
 		ndiff = check_all(conn, "at the end");
+		if (ndiff == 0 && maintenance_mode != MODE_IMMEDIATE)
+		{
+			/* fold everything: the same numbers, and nothing left */
+			res = PQexec(conn, "CALL usertrack.refresh(1000)");
+			if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			{
+				printf("refresh failed: %s", PQerrorMessage(conn));
+				ndiff++;
+			}
+			PQclear(res);
+			if (ndiff == 0)
+				ndiff = check_all(conn, "after refresh");
+			res = PQexec(conn, "SELECT log_rows, held_users FROM usertrack.backlog");
+			if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+				strcmp(PQgetvalue(res, 0, 0), "0") != 0 ||
+				strcmp(PQgetvalue(res, 0, 1), "0") != 0)
+			{
+				printf("backlog after refresh: %s log rows, %s held users\n",
+					   PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "?",
+					   PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 1) : "?");
+				ndiff++;
+			}
+			PQclear(res);
+		}
 		res = PQexec(conn,
 					 "SELECT (SELECT count(*) FROM usertrack.traces),"
 					 " (SELECT count(*) FROM usertrack.traces WHERE user_id <> ''),"

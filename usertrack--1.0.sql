@@ -1192,6 +1192,17 @@ BEGIN
             DETAIL = pg_catalog.format('usertrack.refresh() was called with batch_size = %s.',
                                        COALESCE(batch_size::text, 'NULL'));
     END IF;
+    -- a refresh of this session that was cancelled between two batches may
+    -- have left its lock behind: it is not running any more
+    WHILE EXISTS (SELECT FROM pg_catalog.pg_locks l
+                   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'
+                     AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+                     AND l.objsubid OPERATOR(pg_catalog.=) 1
+                     AND l.classid::pg_catalog.int8 OPERATOR(pg_catalog.=) (lock_key OPERATOR(pg_catalog.>>) 32)
+                     AND l.objid::pg_catalog.int8 OPERATOR(pg_catalog.=) (lock_key OPERATOR(pg_catalog.&) 4294967295)
+                     AND l.granted) LOOP
+        PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+    END LOOP;
     IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
         RAISE NOTICE 'usertrack.refresh: another refresh is running; this one did nothing';
         RETURN;
@@ -1200,27 +1211,42 @@ BEGIN
     COMMIT;
     LOOP
         SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+        -- everything but COMMIT (which cannot run in a block with a handler)
+        -- gives the lock back on any error, a cancel included
         BEGIN
             SELECT p.folded, p.settled INTO f, st
               FROM usertrack.fold_pending(batch_size) p;
-        EXCEPTION WHEN OTHERS THEN
-            PERFORM pg_catalog.pg_advisory_unlock(lock_key);
-            RAISE;
+            folded := folded OPERATOR(pg_catalog.+) f;
+            settled := settled OPERATOR(pg_catalog.+) st;
+            batches := batches OPERATOR(pg_catalog.+) 1;
+        EXCEPTION
+            WHEN query_canceled THEN
+                PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+                RAISE;
+            WHEN OTHERS THEN
+                PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+                RAISE;
         END;
         COMMIT;
-        folded := folded OPERATOR(pg_catalog.+) f;
-        settled := settled OPERATOR(pg_catalog.+) st;
-        batches := batches OPERATOR(pg_catalog.+) 1;
         -- stop when the log is drained, or when what was there at the start
         -- is folded (writers may add faster than one refresh folds)
         EXIT WHEN (f OPERATOR(pg_catalog.<) batch_size
                    OR folded OPERATOR(pg_catalog.>=) at_start)
               AND st OPERATOR(pg_catalog.<) batch_size;
     END LOOP;
-    SELECT pg_catalog.count(*) INTO left_over FROM usertrack.pending_deltas;
-    INSERT INTO usertrack.refresh_runs
-        (started, finished, rows_folded, users_settled, batches, backlog_after)
-    VALUES (started, pg_catalog.clock_timestamp(), folded, settled, batches, left_over);
+    BEGIN
+        SELECT pg_catalog.count(*) INTO left_over FROM usertrack.pending_deltas;
+        INSERT INTO usertrack.refresh_runs
+            (started, finished, rows_folded, users_settled, batches, backlog_after)
+        VALUES (started, pg_catalog.clock_timestamp(), folded, settled, batches, left_over);
+    EXCEPTION
+        WHEN query_canceled THEN
+            PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+            RAISE;
+        WHEN OTHERS THEN
+            PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+            RAISE;
+    END;
     COMMIT;
     PERFORM pg_catalog.pg_advisory_unlock(lock_key);
     RAISE NOTICE 'usertrack.refresh: folded % log rows and settled % users in % batches; % log rows left',
@@ -1327,6 +1353,11 @@ $$;
 COMMENT ON PROCEDURE usertrack.purge(timestamptz, integer) IS
   'Retention: deletes the traces whose timestamp is before older_than with all their observations and scores, then older observations and scores whose trace is absent, batch_size rows per transaction; the totals follow. CALL it outside a transaction block';
 REVOKE ALL ON PROCEDURE usertrack.purge(timestamptz, integer) FROM PUBLIC;
+
+-- Statistics for the empty tables the views read: without them the planner
+-- guesses ten pages each, and the views' estimates grow large enough to
+-- turn on JIT for every read of all_users until autovacuum runs.
+ANALYZE usertrack.user_held, usertrack.pending_deltas;
 
 -- user_held and the rollup views have the columns of the maintained tables.
 DO $$

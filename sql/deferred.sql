@@ -1,6 +1,7 @@
 -- Deferred mode: writers append to the log, the views stay exact, the refresh
 -- folds the log in and settles the users.
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+DELETE FROM usertrack.refresh_runs;
 SET TimeZone = 'UTC';
 
 -- the setting

@@ -47,6 +47,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/snapmgr.h"
 
 #include "usertrack.h"
 
@@ -735,7 +736,7 @@ static SPIPlanPtr plans[NUM_QUERIES];
  * leaves RETURNING rows in SPI_tuptable.
  */
 static uint64
-run_query(QueryId q, Datum *args)
+run_query_with(QueryId q, Datum *args, bool latest)
 {
 	int			rc;
 
@@ -751,11 +752,21 @@ run_query(QueryId q, Datum *args)
 			elog(ERROR, "usertrack: could not keep statement %d", (int) q);
 		plans[q] = plan;
 	}
-	rc = SPI_execute_plan(plans[q], args, NULL, false, 0);
+	if (latest)
+		rc = SPI_execute_snapshot(plans[q], args, NULL, GetLatestSnapshot(),
+								  InvalidSnapshot, true, false, 0);
+	else
+		rc = SPI_execute_plan(plans[q], args, NULL, false, 0);
 	if (rc < 0)
 		elog(ERROR, "usertrack: statement %d failed: %s", (int) q,
 			 SPI_result_code_string(rc));
 	return SPI_processed;
+}
+
+static uint64
+run_query(QueryId q, Datum *args)
+{
+	return run_query_with(q, args, false);
 }
 
 static Datum
@@ -1290,6 +1301,22 @@ classify_users(RollupSet *rs, bool deferred)
 			if (users[i]->status_known)
 				created[ncreated++] = users[i];
 		arg = user_array(created, ncreated);
+		if (IsolationUsesXactSnapshot())
+		{
+			/*
+			 * Our snapshot cannot see a hold that committed after it and
+			 * made the old row we found dead: look with a fresh one, and
+			 * fail as PostgreSQL does for a row changed since the snapshot.
+			 */
+			run_query_with(Q_HELD_AMONG, &arg, true);
+			if (SPI_processed > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to a concurrent hold of user \"%s\"",
+								result_text(0, 1)),
+						 errdetail("Another transaction moved the user's totals to usertrack.user_held after this transaction's snapshot was taken."),
+						 errhint("Retry the transaction.")));
+		}
 		held_among(&arg);
 		if (SPI_processed > 0)
 		{

@@ -446,10 +446,16 @@ CREATE TRIGGER maintain_truncate AFTER TRUNCATE ON usertrack.scores
 -- log makes appear or disappear.
 ------------------------------------------------------------------------------
 
-CREATE VIEW usertrack.user_rollup AS
+-- user_rollup_core: every user key with its additive totals and first and
+-- last events exact, and the sessions and active days of its stored rows;
+-- held tells whether the log may add sessions or days.  user_rollup adds
+-- those in its select list, where PostgreSQL evaluates them after ORDER BY
+-- ... LIMIT: a top-N page sums the log once (one hash aggregate), and counts
+-- the sessions and days it brings only for the rows it returns.
+CREATE VIEW usertrack.user_rollup_core AS
 SELECT u.user_id, u.first_event, u.last_event, u.traces, u.observations,
        u.input_tokens, u.output_tokens, u.total_tokens, u.model_cost,
-       u.errors, u.scores, u.sessions, u.active_days
+       u.errors, u.scores, u.sessions, u.active_days, false AS held
   FROM usertrack.user_totals u
 UNION ALL
 SELECT h.user_id,
@@ -465,35 +471,53 @@ SELECT h.user_id,
        pg_catalog.trim_scale(h.model_cost OPERATOR(pg_catalog.+) COALESCE(l.model_cost, 0)) AS model_cost,
        (h.errors OPERATOR(pg_catalog.+) COALESCE(l.errors, 0))::bigint AS errors,
        (h.scores OPERATOR(pg_catalog.+) COALESCE(l.scores, 0))::bigint AS scores,
-       h.sessions OPERATOR(pg_catalog.+) sb.delta AS sessions,
-       h.active_days OPERATOR(pg_catalog.+) db.delta AS active_days
+       h.sessions, h.active_days, true
   FROM usertrack.user_held h
- CROSS JOIN LATERAL (
-        SELECT pg_catalog.sum(p.traces) AS traces, pg_catalog.sum(p.observations) AS observations, pg_catalog.sum(p.input_tokens) AS input_tokens, pg_catalog.sum(p.output_tokens) AS output_tokens, pg_catalog.sum(p.total_tokens) AS total_tokens, pg_catalog.sum(p.errors) AS errors, pg_catalog.sum(p.scores) AS scores, pg_catalog.sum(p.model_cost) AS model_cost,
-               pg_catalog.min(p.added_first) AS added_first,
-               pg_catalog.max(p.added_last) AS added_last,
-               COALESCE(pg_catalog.bool_or(p.removed_first IS NOT NULL), false) AS removed
-          FROM usertrack.pending_deltas p
-         WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id) l
- CROSS JOIN LATERAL (
-        SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(s.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
-               OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE s.traces OPERATOR(pg_catalog.>) 0 AND s.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0) AS delta
-          FROM (SELECT p.session_id, pg_catalog.sum(p.traces) AS traces
-                  FROM usertrack.pending_deltas p
-                 WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id AND p.session_id IS NOT NULL
-                 GROUP BY p.session_id) g
-          LEFT JOIN usertrack.user_session_totals s
-            ON s.user_id OPERATOR(pg_catalog.=) h.user_id AND s.session_id OPERATOR(pg_catalog.=) g.session_id) sb
- CROSS JOIN LATERAL (
-        SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(d.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
-               OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE d.traces OPERATOR(pg_catalog.>) 0 AND d.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0) AS delta
-          FROM (SELECT p.day, pg_catalog.sum(p.traces) AS traces
-                  FROM usertrack.pending_deltas p
-                 WHERE p.user_id OPERATOR(pg_catalog.=) h.user_id
-                 GROUP BY p.day) g
-          LEFT JOIN usertrack.user_daily_totals d
-            ON d.user_id OPERATOR(pg_catalog.=) h.user_id AND d.day OPERATOR(pg_catalog.=) g.day) db
+  LEFT JOIN (SELECT p.user_id,
+                    pg_catalog.sum(p.traces) AS traces,
+                    pg_catalog.sum(p.observations) AS observations,
+                    pg_catalog.sum(p.input_tokens) AS input_tokens,
+                    pg_catalog.sum(p.output_tokens) AS output_tokens,
+                    pg_catalog.sum(p.total_tokens) AS total_tokens,
+                    pg_catalog.sum(p.errors) AS errors,
+                    pg_catalog.sum(p.scores) AS scores,
+                    pg_catalog.sum(p.model_cost) AS model_cost,
+                    pg_catalog.min(p.added_first) AS added_first,
+                    pg_catalog.max(p.added_last) AS added_last,
+                    pg_catalog.bool_or(p.removed_first IS NOT NULL) AS removed
+               FROM usertrack.pending_deltas p
+              GROUP BY p.user_id) l
+    ON l.user_id OPERATOR(pg_catalog.=) h.user_id
  WHERE h.traces OPERATOR(pg_catalog.+) COALESCE(l.traces, 0) OPERATOR(pg_catalog.>) 0;
+COMMENT ON VIEW usertrack.user_rollup_core IS
+  'Internal: every user key with user_held plus the unfolded log for held users, sessions and active days as stored; user_rollup adds what the log changes in those';
+COMMENT ON COLUMN usertrack.user_rollup_core.held IS 'The user is held: its sessions and active days may change with the log';
+
+CREATE VIEW usertrack.user_rollup AS
+SELECT c.user_id, c.first_event, c.last_event, c.traces, c.observations,
+       c.input_tokens, c.output_tokens, c.total_tokens, c.model_cost,
+       c.errors, c.scores,
+       CASE WHEN c.held THEN c.sessions OPERATOR(pg_catalog.+)
+         (SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(s.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
+                 OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE s.traces OPERATOR(pg_catalog.>) 0 AND s.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0)
+            FROM (SELECT p.session_id, pg_catalog.sum(p.traces) AS traces
+                    FROM usertrack.pending_deltas p
+                   WHERE p.user_id OPERATOR(pg_catalog.=) c.user_id AND p.session_id IS NOT NULL
+                   GROUP BY p.session_id) g
+            LEFT JOIN usertrack.user_session_totals s
+              ON s.user_id OPERATOR(pg_catalog.=) c.user_id AND s.session_id OPERATOR(pg_catalog.=) g.session_id)
+       ELSE c.sessions END AS sessions,
+       CASE WHEN c.held THEN c.active_days OPERATOR(pg_catalog.+)
+         (SELECT pg_catalog.count(*) FILTER (WHERE COALESCE(d.traces, 0) OPERATOR(pg_catalog.=) 0 AND g.traces OPERATOR(pg_catalog.>) 0)
+                 OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE d.traces OPERATOR(pg_catalog.>) 0 AND d.traces OPERATOR(pg_catalog.+) g.traces OPERATOR(pg_catalog.=) 0)
+            FROM (SELECT p.day, pg_catalog.sum(p.traces) AS traces
+                    FROM usertrack.pending_deltas p
+                   WHERE p.user_id OPERATOR(pg_catalog.=) c.user_id
+                   GROUP BY p.day) g
+            LEFT JOIN usertrack.user_daily_totals d
+              ON d.user_id OPERATOR(pg_catalog.=) c.user_id AND d.day OPERATOR(pg_catalog.=) g.day)
+       ELSE c.active_days END AS active_days
+  FROM usertrack.user_rollup_core c;
 COMMENT ON VIEW usertrack.user_rollup IS
   'Every user key ('''' for traces without a user): user_totals for settled users, user_held plus the unfolded log for held users. The source of all_users and totals';
 
@@ -1228,11 +1252,13 @@ BEGIN
                 RAISE;
         END;
         COMMIT;
-        -- stop when the log is drained, or when what was there at the start
-        -- is folded (writers may add faster than one refresh folds)
+        -- stop once a batch found the log drained (that batch settles the
+        -- quiet held users) and settled them all, or when a batch more than
+        -- what was there at the start is folded (writers may add faster
+        -- than one refresh folds)
         EXIT WHEN (f OPERATOR(pg_catalog.<) batch_size
-                   OR folded OPERATOR(pg_catalog.>=) at_start)
-              AND st OPERATOR(pg_catalog.<) batch_size;
+                   AND st OPERATOR(pg_catalog.<) batch_size)
+              OR folded OPERATOR(pg_catalog.>=) (at_start OPERATOR(pg_catalog.+) batch_size);
     END LOOP;
     BEGIN
         SELECT pg_catalog.count(*) INTO left_over FROM usertrack.pending_deltas;
@@ -1367,6 +1393,7 @@ BEGIN
     FOR r IN
         SELECT c.relname AS target, a.attname, d.description
           FROM (VALUES ('user_held', 'user_totals'), ('user_rollup', 'user_totals'),
+                       ('user_rollup_core', 'user_totals'),
                        ('user_session_rollup', 'user_session_totals'),
                        ('user_daily_rollup', 'user_daily_totals')) AS m(target, source)
           JOIN pg_catalog.pg_class c ON c.relname OPERATOR(pg_catalog.=) m.target

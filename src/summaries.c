@@ -698,6 +698,12 @@ static const QueryDef queries[NUM_QUERIES] = {
 		15, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS}
 	},
 	/* the refresh: the oldest log rows, then the held users left quiet */
+	/*
+	 * The oldest log rows, in id order: a trace's own log row has a lower id
+	 * than the rows of observations and scores counted under it (those were
+	 * written after the trace committed), and a row's traces must be folded
+	 * no later than what they carry, or the row would look empty and go.
+	 */
 	[Q_LOG_TAKE] = {
 		"DELETE FROM usertrack.pending_deltas WHERE id IN "
 		"(SELECT id FROM usertrack.pending_deltas ORDER BY id LIMIT $1) "
@@ -705,6 +711,7 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"added_first, added_last, removed_first, removed_last",
 		1, {INT8OID}
 	},
+	/* every held user whose log is empty: once the log is drained */
 	[Q_SETTLE_CANDIDATES] = {
 		"SELECT h.user_id FROM usertrack.user_held h WHERE NOT EXISTS "
 		"(SELECT FROM usertrack.pending_deltas p WHERE p.user_id = h.user_id) "
@@ -1210,8 +1217,8 @@ user_array(RollupChange **users, int n)
 }
 
 /*
- * Marks the users that a query returned (column 1) as seen, in a list sorted
- * like the result; returns how many.
+ * Marks the users that the last query returned (its column 1) as decided:
+ * held, or settled.
  */
 static void
 mark_returned(RollupSet *rs, bool held)
@@ -1704,6 +1711,65 @@ apply_truncate(InputTable table)
  * The refresh: folding the log
  * --------------------------------------------------------------------- */
 
+/* Adds the log rows of the last Q_LOG_TAKE to the batch's rollups. */
+static void
+add_log_rows(RollupSet *rs, uint64 nrows)
+{
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		int			row = (int) i;
+		bool		isnull,
+					n1,
+					n2;
+		Datum		cost;
+		Measures	d;
+		TimeSpan	added = {false, 0, 0};
+		TimeSpan	removed = {false, 0, 0};
+		TimestampTz f,
+					l;
+		char	   *user_id = result_text(row, 1);
+		char	   *session_id = result_text(row, 2);
+		DateADT		day = DatumGetDateADT(result_value(row, 3, &isnull));
+		RollupChange *e;
+
+		d.traces = result_int8(row, 4);
+		d.observations = result_int8(row, 5);
+		d.input_tokens = result_int8(row, 6);
+		d.output_tokens = result_int8(row, 7);
+		d.total_tokens = result_int8(row, 8);
+		cost = result_value(row, 9, &isnull);
+		d.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
+		d.errors = result_int8(row, 10);
+		d.scores = result_int8(row, 11);
+		f = DatumGetTimestampTz(result_value(row, 12, &n1));
+		l = DatumGetTimestampTz(result_value(row, 13, &n2));
+		if (!n1 && !n2)
+			timespan_include(&added, f, l);
+		f = DatumGetTimestampTz(result_value(row, 14, &n1));
+		l = DatumGetTimestampTz(result_value(row, 15, &n2));
+		if (!n1 && !n2)
+			timespan_include(&removed, f, l);
+
+		e = rollup_for(rs->users, user_id, NULL, 0);
+		measures_add(&e->delta, &d, 1);
+		if (added.valid)
+			timespan_include(&e->added, added.first, added.last);
+		if (removed.valid)
+			timespan_include(&e->removed, removed.first, removed.last);
+		if (session_id != NULL)
+		{
+			e = rollup_for(rs->sessions, user_id, session_id, 0);
+			measures_add(&e->delta, &d, 1);
+			if (added.valid)
+				timespan_include(&e->added, added.first, added.last);
+			if (removed.valid)
+				timespan_include(&e->removed, removed.first, removed.last);
+		}
+		e = rollup_for(rs->days, user_id, NULL, day);
+		measures_add(&e->delta, &d, 1);
+	}
+}
+
 PG_FUNCTION_INFO_V1(usertrack_fold_pending);
 
 /*
@@ -1766,64 +1832,22 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(max_rows);
 	folded = run_query(Q_LOG_TAKE, &arg);
 	rollups_init(&rs, (int) Min(folded, 65536) + 16);
-	for (uint64 i = 0; i < folded; i++)
-	{
-		int			row = (int) i;
-		bool		isnull,
-					n1,
-					n2;
-		Datum		cost;
-		Measures	d;
-		TimeSpan	added = {false, 0, 0};
-		TimeSpan	removed = {false, 0, 0};
-		TimestampTz f,
-					l;
-		char	   *user_id = result_text(row, 1);
-		char	   *session_id = result_text(row, 2);
-		DateADT		day = DatumGetDateADT(result_value(row, 3, &isnull));
-		RollupChange *e;
-
-		d.traces = result_int8(row, 4);
-		d.observations = result_int8(row, 5);
-		d.input_tokens = result_int8(row, 6);
-		d.output_tokens = result_int8(row, 7);
-		d.total_tokens = result_int8(row, 8);
-		cost = result_value(row, 9, &isnull);
-		d.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
-		d.errors = result_int8(row, 10);
-		d.scores = result_int8(row, 11);
-		f = DatumGetTimestampTz(result_value(row, 12, &n1));
-		l = DatumGetTimestampTz(result_value(row, 13, &n2));
-		if (!n1 && !n2)
-			timespan_include(&added, f, l);
-		f = DatumGetTimestampTz(result_value(row, 14, &n1));
-		l = DatumGetTimestampTz(result_value(row, 15, &n2));
-		if (!n1 && !n2)
-			timespan_include(&removed, f, l);
-
-		e = rollup_for(rs.users, user_id, NULL, 0);
-		measures_add(&e->delta, &d, 1);
-		if (added.valid)
-			timespan_include(&e->added, added.first, added.last);
-		if (removed.valid)
-			timespan_include(&e->removed, removed.first, removed.last);
-		if (session_id != NULL)
-		{
-			e = rollup_for(rs.sessions, user_id, session_id, 0);
-			measures_add(&e->delta, &d, 1);
-			if (added.valid)
-				timespan_include(&e->added, added.first, added.last);
-			if (removed.valid)
-				timespan_include(&e->removed, removed.first, removed.last);
-		}
-		e = rollup_for(rs.days, user_id, NULL, day);
-		measures_add(&e->delta, &d, 1);
-	}
+	add_log_rows(&rs, folded);
 	apply_sessions(&rs);
 	apply_days(&rs);
 	apply_users(&rs, true);
 
-	ncandidates = run_query(Q_SETTLE_CANDIDATES, &arg);
+	/*
+	 * Settle once the log is drained: a held user that is written again soon
+	 * would only be held again, and looking for users whose log is empty
+	 * while it still has many (mostly dead, just deleted) entries costs a
+	 * probe per user per batch.
+	 */
+	arg = Int64GetDatum(max_rows);
+	if (folded < (uint64) max_rows)
+		ncandidates = run_query(Q_SETTLE_CANDIDATES, &arg);
+	else
+		ncandidates = 0;
 	candidates = palloc(sizeof(char *) * (ncandidates + 1));
 	for (uint64 i = 0; i < ncandidates; i++)
 		candidates[i] = result_text((int) i, 1);

@@ -876,6 +876,15 @@ begin_maintenance(Maintenance *m)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+	/*
+	 * Every statement here reads or writes a few rows by key.  The plans are
+	 * kept for the life of the backend, and a plan made while a table was
+	 * empty (user_held after a refresh, a new log) would scan it whole ever
+	 * after; without seq scans the key lookups stay index scans.
+	 */
+	(void) set_config_option("enable_seqscan", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "usertrack: SPI_connect failed");
 	/* allocate what outlives single statements in the caller's context */
@@ -1259,7 +1268,8 @@ still_unknown(RollupChange **users, int n)
  *
  * 1. The SHARE advisory lock of every user: no refresh can settle a held
  *    user before we commit.
- * 2. The held users (Q_HELD_AMONG) are done: their changes go to the log.
+ * 2. Deferred mode: the held users (Q_HELD_AMONG) are done: their changes
+ *    go to the log.
  * 3. The others are claimed in one sorted upsert (Q_USER_CLAIM): it locks
  *    the settled rows and creates an empty row for new users, so that no
  *    hold can move them while we write their session and day rows.  A
@@ -1290,12 +1300,23 @@ classify_users(RollupSet *rs, bool deferred)
 		lock_user(users[i]->key.user_id, ShareLock, true);
 	}
 
-	arg = user_array(users, n);
-	held_among(&arg);
-	mark_returned(rs, true);
-	n = still_unknown(users, n);
-	if (n == 0)
-		return;
+	/*
+	 * A deferred write looks for held users first: they are the common case
+	 * and need no row.  An immediate write claims every user at once: the
+	 * settled ones are the common case, and a held one only costs an empty
+	 * row created and deleted again.  (Under REPEATABLE READ and
+	 * SERIALIZABLE both look first, so that a user found held only with a
+	 * fresh snapshot below was held after ours.)
+	 */
+	if (deferred || IsolationUsesXactSnapshot())
+	{
+		arg = user_array(users, n);
+		held_among(&arg);
+		mark_returned(rs, true);
+		n = still_unknown(users, n);
+		if (n == 0)
+			return;
+	}
 
 	arg = user_array(users, n);
 	run_query(Q_USER_CLAIM, &arg);

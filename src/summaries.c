@@ -1843,13 +1843,17 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	lock_folding();
 	begin_maintenance(&mt);
 	/*
-	 * The fold reads traces (first and last events) after it has locked
-	 * maintained rows; lock traces first, so that a TRUNCATE of traces,
-	 * which locks traces and then the maintained tables, waits for us or we
-	 * for it, never both.
+	 * A TRUNCATE of an input table locks that table, then the maintained
+	 * tables in order, trace_totals first.  Every writer takes trace_totals
+	 * first too, so they queue; the fold does not write trace_totals, but
+	 * reads traces (first and last events) and writes the log before the
+	 * session rows.  So it takes traces and trace_totals first as well, in
+	 * modes that let writers go on (ACCESS SHARE, ROW SHARE) but make a
+	 * TRUNCATE and a fold wait for each other instead of deadlocking.
 	 */
-	if (SPI_execute("LOCK TABLE usertrack.traces IN ACCESS SHARE MODE", false, 0) < 0)
-		elog(ERROR, "usertrack: could not lock usertrack.traces");
+	if (SPI_execute("LOCK TABLE usertrack.traces IN ACCESS SHARE MODE", false, 0) < 0 ||
+		SPI_execute("LOCK TABLE usertrack.trace_totals IN ROW SHARE MODE", false, 0) < 0)
+		elog(ERROR, "usertrack: could not lock usertrack.traces and usertrack.trace_totals");
 	arg = Int64GetDatum(max_rows);
 	folded = run_query(Q_LOG_TAKE, &arg);
 	rollups_init(&rs, (int) Min(folded, 65536) + 16);

@@ -801,6 +801,42 @@ result_text(int row, int column)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/*
+ * The measure columns of a result row, in MEASURE_COLUMNS order from column
+ * col (TRACE_MEASURE_COLUMNS, without traces, unless with_traces).
+ */
+static void
+result_measures(int row, int col, bool with_traces, Measures *m)
+{
+	bool		isnull;
+	Datum		cost;
+
+	m->traces = with_traces ? result_int8(row, col++) : 0;
+	m->observations = result_int8(row, col++);
+	m->input_tokens = result_int8(row, col++);
+	m->output_tokens = result_int8(row, col++);
+	m->total_tokens = result_int8(row, col++);
+	cost = result_value(row, col++, &isnull);
+	m->model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
+	m->errors = result_int8(row, col++);
+	m->scores = result_int8(row, col);
+}
+
+/* A (first, last) pair of timestamp columns; invalid if either is NULL. */
+static TimeSpan
+result_span(int row, int col)
+{
+	TimeSpan	span = {false, 0, 0};
+	bool		n1,
+				n2;
+	TimestampTz f = DatumGetTimestampTz(result_value(row, col, &n1));
+	TimestampTz l = DatumGetTimestampTz(result_value(row, col + 1, &n2));
+
+	if (!n1 && !n2)
+		timespan_include(&span, f, l);
+	return span;
+}
+
 /* RETURNING rows come in the order of the input arrays; check it. */
 static void
 check_result_count(QueryId q, uint64 processed, int expected)
@@ -1565,7 +1601,6 @@ apply_changes(TraceChange **changes, int n)
 					first_null,
 					last_null;
 		Measures	now;
-		Datum		cost;
 		Attribution stored;
 		TimestampTz f,
 					l;
@@ -1578,15 +1613,7 @@ apply_changes(TraceChange **changes, int n)
 		stored.session_id = result_text(i, 4);
 		stored.day = DatumGetDateADT(result_value(i, 5, &isnull));
 		stored.ts = 0;
-		now.traces = 0;
-		now.observations = result_int8(i, 6);
-		now.input_tokens = result_int8(i, 7);
-		now.output_tokens = result_int8(i, 8);
-		now.total_tokens = result_int8(i, 9);
-		cost = result_value(i, 10, &isnull);
-		now.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
-		now.errors = result_int8(i, 11);
-		now.scores = result_int8(i, 12);
+		result_measures(i, 6, false, &now);
 		f = DatumGetTimestampTz(result_value(i, 13, &first_null));
 		l = DatumGetTimestampTz(result_value(i, 14, &last_null));
 		if (stored.present && stored.user_id == NULL)
@@ -1732,6 +1759,18 @@ apply_truncate(InputTable table)
  * The refresh: folding the log
  * --------------------------------------------------------------------- */
 
+/* Adds one log row's deltas and timestamp ranges to a rollup change. */
+static void
+add_log_row_to(RollupChange *e, const Measures *d, const TimeSpan *added,
+			   const TimeSpan *removed)
+{
+	measures_add(&e->delta, d, 1);
+	if (added->valid)
+		timespan_include(&e->added, added->first, added->last);
+	if (removed->valid)
+		timespan_include(&e->removed, removed->first, removed->last);
+}
+
 /* Adds the log rows of the last Q_LOG_TAKE to the batch's rollups. */
 static void
 add_log_rows(RollupSet *rs, uint64 nrows)
@@ -1739,55 +1778,22 @@ add_log_rows(RollupSet *rs, uint64 nrows)
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		int			row = (int) i;
-		bool		isnull,
-					n1,
-					n2;
-		Datum		cost;
-		Measures	d;
-		TimeSpan	added = {false, 0, 0};
-		TimeSpan	removed = {false, 0, 0};
-		TimestampTz f,
-					l;
+		bool		isnull;
 		char	   *user_id = result_text(row, 1);
 		char	   *session_id = result_text(row, 2);
 		DateADT		day = DatumGetDateADT(result_value(row, 3, &isnull));
-		RollupChange *e;
+		Measures	d;
+		TimeSpan	added = result_span(row, 12);
+		TimeSpan	removed = result_span(row, 14);
+		TimeSpan	none = {false, 0, 0};
 
-		d.traces = result_int8(row, 4);
-		d.observations = result_int8(row, 5);
-		d.input_tokens = result_int8(row, 6);
-		d.output_tokens = result_int8(row, 7);
-		d.total_tokens = result_int8(row, 8);
-		cost = result_value(row, 9, &isnull);
-		d.model_cost = isnull ? NULL : DatumGetNumericCopy(cost);
-		d.errors = result_int8(row, 10);
-		d.scores = result_int8(row, 11);
-		f = DatumGetTimestampTz(result_value(row, 12, &n1));
-		l = DatumGetTimestampTz(result_value(row, 13, &n2));
-		if (!n1 && !n2)
-			timespan_include(&added, f, l);
-		f = DatumGetTimestampTz(result_value(row, 14, &n1));
-		l = DatumGetTimestampTz(result_value(row, 15, &n2));
-		if (!n1 && !n2)
-			timespan_include(&removed, f, l);
-
-		e = rollup_for(rs->users, user_id, NULL, 0);
-		measures_add(&e->delta, &d, 1);
-		if (added.valid)
-			timespan_include(&e->added, added.first, added.last);
-		if (removed.valid)
-			timespan_include(&e->removed, removed.first, removed.last);
+		result_measures(row, 4, true, &d);
+		add_log_row_to(rollup_for(rs->users, user_id, NULL, 0), &d, &added, &removed);
 		if (session_id != NULL)
-		{
-			e = rollup_for(rs->sessions, user_id, session_id, 0);
-			measures_add(&e->delta, &d, 1);
-			if (added.valid)
-				timespan_include(&e->added, added.first, added.last);
-			if (removed.valid)
-				timespan_include(&e->removed, removed.first, removed.last);
-		}
-		e = rollup_for(rs->days, user_id, NULL, day);
-		measures_add(&e->delta, &d, 1);
+			add_log_row_to(rollup_for(rs->sessions, user_id, session_id, 0),
+						   &d, &added, &removed);
+		/* days keep no first and last events */
+		add_log_row_to(rollup_for(rs->days, user_id, NULL, day), &d, &none, &none);
 	}
 }
 

@@ -408,6 +408,16 @@ classify_error(client_t *c, const PGresult *res, const char *sql)
 			 * deadlock inside one statement's maintenance can be told.
 			 */
 			c->n40P01_single++;
+			/*
+			 * A statement's own rows (its UPDATE or DELETE of input rows,
+			 * in the order it meets them) can deadlock with another
+			 * statement's: that cycle is the application's.  Ours would
+			 * be raised inside the maintenance SQL, whose context names
+			 * an "SQL statement"; a statement still in its own DML holds
+			 * no maintained row, so it cannot be part of such a cycle.
+			 */
+			if (autocommit_only && (ctx == NULL || strstr(ctx, "SQL statement") == NULL))
+				return X_EXPECTED;
 			if (!autocommit_only)
 			{
 				pthread_mutex_lock(&out_lock);

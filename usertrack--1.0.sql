@@ -29,11 +29,13 @@ CREATE FUNCTION usertrack.observation_is_valid(
     start_time timestamptz, end_time timestamptz,
     completion_start_time timestamptz,
     input_tokens bigint, output_tokens bigint, total_tokens bigint,
-    input_cost numeric, output_cost numeric, total_cost numeric)
+    input_cost numeric, output_cost numeric, total_cost numeric,
+    computed_input_cost numeric, computed_output_cost numeric,
+    computed_total_cost numeric)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'usertrack_observation_is_valid'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION usertrack.observation_is_valid(text, text, text, text, text, timestamptz, timestamptz, timestamptz, bigint, bigint, bigint, numeric, numeric, numeric) IS
+COMMENT ON FUNCTION usertrack.observation_is_valid(text, text, text, text, text, timestamptz, timestamptz, timestamptz, bigint, bigint, bigint, numeric, numeric, numeric, numeric, numeric, numeric) IS
   'Validates an observation row for the CHECK constraint of usertrack.observations; raises an error naming the row and column, else returns true';
 
 CREATE FUNCTION usertrack.score_is_valid(
@@ -109,11 +111,18 @@ CREATE TABLE usertrack.observations (
     metadata                jsonb,
     input                   jsonb,
     output                  jsonb,
+    computed_input_cost     numeric,
+    computed_output_cost    numeric,
+    computed_total_cost     numeric,
+    price_id                bigint,
+    unpriced_usage          text[],
     CONSTRAINT observations_valid
         CHECK (usertrack.observation_is_valid(id, trace_id,
                parent_observation_id, type, level, start_time, end_time,
                completion_start_time, input_tokens, output_tokens,
-               total_tokens, input_cost, output_cost, total_cost))
+               total_tokens, input_cost, output_cost, total_cost,
+               computed_input_cost, computed_output_cost,
+               computed_total_cost))
 );
 CREATE INDEX observations_trace ON usertrack.observations (trace_id);
 
@@ -132,7 +141,7 @@ COMMENT ON COLUMN usertrack.observations.model_parameters IS 'Model parameters s
 COMMENT ON COLUMN usertrack.observations.input_tokens IS 'Input (prompt) tokens, zero or more';
 COMMENT ON COLUMN usertrack.observations.output_tokens IS 'Output (completion) tokens, zero or more';
 COMMENT ON COLUMN usertrack.observations.total_tokens IS 'Total tokens, zero or more; when NULL the total is input plus output';
-COMMENT ON COLUMN usertrack.observations.usage_details IS 'Other usage kinds, such as cached or reasoning tokens';
+COMMENT ON COLUMN usertrack.observations.usage_details IS 'Other usage kinds, such as cached or reasoning tokens: a JSON object of counts of zero or more';
 COMMENT ON COLUMN usertrack.observations.input_cost IS 'Input cost supplied by the client, finite and zero or more';
 COMMENT ON COLUMN usertrack.observations.output_cost IS 'Output cost supplied by the client, finite and zero or more';
 COMMENT ON COLUMN usertrack.observations.total_cost IS 'Total cost supplied by the client, finite and zero or more; wins over input plus output';
@@ -142,6 +151,11 @@ COMMENT ON COLUMN usertrack.observations.status_message IS 'Status or error mess
 COMMENT ON COLUMN usertrack.observations.metadata IS 'Free-form metadata';
 COMMENT ON COLUMN usertrack.observations.input IS 'Input of the step';
 COMMENT ON COLUMN usertrack.observations.output IS 'Output of the step';
+COMMENT ON COLUMN usertrack.observations.computed_input_cost IS 'Cost of the usage kinds whose name contains "input", computed from usertrack.model_prices; NULL when unpriced';
+COMMENT ON COLUMN usertrack.observations.computed_output_cost IS 'Cost of the usage kinds whose name contains "output", computed from usertrack.model_prices; NULL when unpriced';
+COMMENT ON COLUMN usertrack.observations.computed_total_cost IS 'Total cost computed from usertrack.model_prices; counts when the client supplied no cost; NULL when the model has no price or no usage';
+COMMENT ON COLUMN usertrack.observations.price_id IS 'The usertrack.model_prices row (model, version and tier) that priced the observation';
+COMMENT ON COLUMN usertrack.observations.unpriced_usage IS 'Usage kinds with a count but no price in the tier that priced the observation; they cost nothing';
 
 CREATE TABLE usertrack.scores (
     id              text COLLATE "C" PRIMARY KEY,
@@ -183,6 +197,178 @@ COMMENT ON COLUMN usertrack.scores.metadata IS 'Free-form metadata';
 SELECT pg_catalog.pg_extension_config_dump('usertrack.traces', '');
 SELECT pg_catalog.pg_extension_config_dump('usertrack.observations', '');
 SELECT pg_catalog.pg_extension_config_dump('usertrack.scores', '');
+
+------------------------------------------------------------------------------
+-- Model prices.  One row per pricing tier of a price version; a version is
+-- the rows sharing (model_name, source, start_date, match_pattern).  The
+-- shipped rows (source 'default', ids below 1000000) are read-only outside
+-- CREATE and ALTER EXTENSION; the operator's rows (source 'operator') are
+-- kept by pg_dump.  See docs/cost.md.
+------------------------------------------------------------------------------
+
+CREATE TABLE usertrack.model_prices (
+    id                bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 1000001)
+                      PRIMARY KEY,
+    model_name        text NOT NULL,
+    match_pattern     text NOT NULL,
+    start_date        timestamptz NOT NULL DEFAULT '-infinity',
+    tier              text NOT NULL DEFAULT 'default',
+    tier_priority     integer NOT NULL DEFAULT 0,
+    usage_pattern     text,
+    usage_operator    text,
+    usage_threshold   numeric,
+    parameter_key     text,
+    parameter_values  text[],
+    input_price       numeric,
+    output_price      numeric,
+    usage_prices      jsonb NOT NULL DEFAULT '{}',
+    source            text NOT NULL DEFAULT 'operator',
+    note              text,
+    CONSTRAINT model_prices_tier_unique
+        UNIQUE (model_name, source, start_date, match_pattern, tier)
+);
+-- one tier without conditions (the default tier) per version
+CREATE UNIQUE INDEX model_prices_one_default
+    ON usertrack.model_prices (model_name, source, start_date, match_pattern)
+ WHERE usage_pattern IS NULL AND parameter_key IS NULL;
+
+COMMENT ON TABLE usertrack.model_prices IS
+  'Model prices: one row per pricing tier of a model from a start date; the computed cost of observations comes from here (docs/cost.md)';
+COMMENT ON COLUMN usertrack.model_prices.id IS 'Row id; shipped rows have ids below 1000000, your own rows get ids from 1000001';
+COMMENT ON COLUMN usertrack.model_prices.model_name IS 'Name of the priced model; an observation whose model equals it (ignoring case) prefers this price';
+COMMENT ON COLUMN usertrack.model_prices.match_pattern IS 'Regular expression matched case-insensitively against observations.model';
+COMMENT ON COLUMN usertrack.model_prices.start_date IS 'The price applies to observations starting at or after this time (-infinity: always)';
+COMMENT ON COLUMN usertrack.model_prices.tier IS 'Name of the pricing tier; the tier without conditions is the default tier';
+COMMENT ON COLUMN usertrack.model_prices.tier_priority IS 'Order in which tiers with conditions are tried (ascending); the first whose conditions hold wins, else the default tier';
+COMMENT ON COLUMN usertrack.model_prices.usage_pattern IS 'Usage condition: regular expression on usage kind names (case-insensitive); the matching kinds are summed';
+COMMENT ON COLUMN usertrack.model_prices.usage_operator IS 'Usage condition: one of >, >=, <, <=, =, <> comparing that sum with usage_threshold';
+COMMENT ON COLUMN usertrack.model_prices.usage_threshold IS 'Usage condition: the threshold, e.g. 200000 tokens';
+COMMENT ON COLUMN usertrack.model_prices.parameter_key IS 'Parameter condition: a top-level key of observations.model_parameters, e.g. service_tier';
+COMMENT ON COLUMN usertrack.model_prices.parameter_values IS 'Parameter condition: the tier applies when the parameter (as text) is one of these values';
+COMMENT ON COLUMN usertrack.model_prices.input_price IS 'Price per input token (usage kind "input"), finite and zero or more';
+COMMENT ON COLUMN usertrack.model_prices.output_price IS 'Price per output token (usage kind "output"), finite and zero or more';
+COMMENT ON COLUMN usertrack.model_prices.usage_prices IS 'Prices per unit of other usage kinds, e.g. {"input_cached_tokens": 0.00000125, "total": 0.00000002, "request": 0.01}';
+COMMENT ON COLUMN usertrack.model_prices.source IS '''default'' for the prices shipped with the extension, ''operator'' for your own';
+COMMENT ON COLUMN usertrack.model_prices.note IS 'Where the price comes from';
+
+CREATE FUNCTION usertrack.model_prices_check()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'usertrack_model_prices_check'
+LANGUAGE C;
+COMMENT ON FUNCTION usertrack.model_prices_check() IS
+  'Trigger on usertrack.model_prices: validates a row (prices, patterns, conditions) and keeps the shipped rows read-only';
+CREATE FUNCTION usertrack.model_prices_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'usertrack_model_prices_changed'
+LANGUAGE C;
+COMMENT ON FUNCTION usertrack.model_prices_changed() IS
+  'Trigger on usertrack.model_prices: makes every session drop its cache of the prices when the change commits';
+REVOKE ALL ON FUNCTION usertrack.model_prices_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION usertrack.model_prices_changed() FROM PUBLIC;
+
+CREATE TRIGGER check_row BEFORE INSERT OR UPDATE OR DELETE
+    ON usertrack.model_prices
+    FOR EACH ROW EXECUTE FUNCTION usertrack.model_prices_check();
+CREATE TRIGGER check_truncate BEFORE TRUNCATE ON usertrack.model_prices
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.model_prices_check();
+CREATE TRIGGER invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON usertrack.model_prices
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.model_prices_changed();
+
+-- pg_dump keeps the operator's rows; the shipped ones come with the script
+SELECT pg_catalog.pg_extension_config_dump('usertrack.model_prices',
+                                           'WHERE source = ''operator''');
+SELECT pg_catalog.pg_extension_config_dump('usertrack.model_prices_id_seq', '');
+
+CREATE TYPE usertrack.computed_cost AS (
+    input_cost      numeric,
+    output_cost     numeric,
+    total_cost      numeric,
+    price_id        bigint,
+    unpriced_usage  text[]
+);
+COMMENT ON TYPE usertrack.computed_cost IS
+  'A cost computed from usertrack.model_prices, as stored in the computed_* columns of usertrack.observations';
+
+CREATE FUNCTION usertrack.compute_cost(
+    model text, start_time timestamptz, model_parameters jsonb DEFAULT NULL,
+    input_tokens bigint DEFAULT NULL, output_tokens bigint DEFAULT NULL,
+    total_tokens bigint DEFAULT NULL, usage_details jsonb DEFAULT NULL)
+RETURNS usertrack.computed_cost
+AS 'MODULE_PATHNAME', 'usertrack_compute_cost'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION usertrack.compute_cost(text, timestamptz, jsonb, bigint, bigint, bigint, jsonb) IS
+  'The cost that usertrack.model_prices gives today for a model at a time with that usage (all NULL when unpriced)';
+
+CREATE FUNCTION usertrack.observation_cost()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'usertrack_observation_cost'
+LANGUAGE C;
+COMMENT ON FUNCTION usertrack.observation_cost() IS
+  'BEFORE trigger on usertrack.observations: stores the computed cost of a row when it is inserted or its model, time, parameters or usage change';
+REVOKE ALL ON FUNCTION usertrack.observation_cost() FROM PUBLIC;
+
+CREATE TRIGGER price BEFORE INSERT OR UPDATE ON usertrack.observations
+    FOR EACH ROW EXECUTE FUNCTION usertrack.observation_cost();
+
+CREATE FUNCTION usertrack.recalculate_costs(
+    model_pattern text DEFAULT NULL, from_time timestamptz DEFAULT NULL,
+    to_time timestamptz DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'usertrack_recalculate_costs'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION usertrack.recalculate_costs(text, timestamptz, timestamptz) IS
+  'Recomputes the computed cost of the observations whose model matches model_pattern (case-insensitive; NULL: all) and that start in [from_time, to_time), with today''s prices; every total follows; returns how many observations changed';
+REVOKE ALL ON FUNCTION usertrack.recalculate_costs(text, timestamptz, timestamptz) FROM PUBLIC;
+
+CREATE VIEW usertrack.unpriced_models AS
+SELECT o.model,
+       pg_catalog.count(*) AS observations,
+       pg_catalog.count(*) FILTER (WHERE o.total_cost IS NULL
+                                     AND o.input_cost IS NULL
+                                     AND o.output_cost IS NULL) AS without_cost,
+       pg_catalog.sum(COALESCE(o.input_tokens, 0)) AS input_tokens,
+       pg_catalog.sum(COALESCE(o.output_tokens, 0)) AS output_tokens,
+       pg_catalog.sum(COALESCE(o.total_tokens,
+             COALESCE(o.input_tokens, 0) OPERATOR(pg_catalog.+) COALESCE(o.output_tokens, 0))) AS total_tokens,
+       pg_catalog.min(o.start_time) AS first_seen,
+       pg_catalog.max(o.start_time) AS last_seen
+  FROM usertrack.observations o
+ WHERE o.model IS NOT NULL
+   AND o.price_id IS NULL
+   AND o.computed_total_cost IS NULL
+   AND (o.input_tokens IS NOT NULL OR o.output_tokens IS NOT NULL
+        OR o.total_tokens IS NOT NULL
+        OR o.usage_details OPERATOR(pg_catalog.<>) '{}'::jsonb)
+ GROUP BY o.model;
+COMMENT ON VIEW usertrack.unpriced_models IS
+  'Models seen in observations with usage but no price (when they were written or last recalculated); reads every observation';
+COMMENT ON COLUMN usertrack.unpriced_models.model IS 'Model name as the client sent it';
+COMMENT ON COLUMN usertrack.unpriced_models.observations IS 'Observations of the model with usage and no computed cost';
+COMMENT ON COLUMN usertrack.unpriced_models.without_cost IS 'Of those, the ones without a supplied cost: they count as cost 0';
+COMMENT ON COLUMN usertrack.unpriced_models.input_tokens IS 'Their input tokens';
+COMMENT ON COLUMN usertrack.unpriced_models.output_tokens IS 'Their output tokens';
+COMMENT ON COLUMN usertrack.unpriced_models.total_tokens IS 'Their total tokens';
+COMMENT ON COLUMN usertrack.unpriced_models.first_seen IS 'Earliest start_time';
+COMMENT ON COLUMN usertrack.unpriced_models.last_seen IS 'Latest start_time';
+
+CREATE VIEW usertrack.unpriced_usage AS
+SELECT o.model, k.usage_kind,
+       pg_catalog.count(*) AS observations,
+       pg_catalog.min(o.start_time) AS first_seen,
+       pg_catalog.max(o.start_time) AS last_seen
+  FROM usertrack.observations o,
+       LATERAL pg_catalog.unnest(o.unpriced_usage) AS k(usage_kind)
+ WHERE o.unpriced_usage IS NOT NULL
+ GROUP BY o.model, k.usage_kind;
+COMMENT ON VIEW usertrack.unpriced_usage IS
+  'Usage kinds that had a count but no price in the tier that priced the observation, per model; reads every observation';
+COMMENT ON COLUMN usertrack.unpriced_usage.model IS 'Model name as the client sent it';
+COMMENT ON COLUMN usertrack.unpriced_usage.usage_kind IS 'The usage kind without a price, e.g. input_audio_tokens';
+COMMENT ON COLUMN usertrack.unpriced_usage.observations IS 'Observations with that kind unpriced';
+COMMENT ON COLUMN usertrack.unpriced_usage.first_seen IS 'Earliest start_time';
+COMMENT ON COLUMN usertrack.unpriced_usage.last_seen IS 'Latest start_time';
 
 ------------------------------------------------------------------------------
 -- Maintained tables, written only by the triggers (as the extension owner).
@@ -625,7 +811,7 @@ COMMENT ON COLUMN usertrack.all_users.total_observations IS 'Observations of the
 COMMENT ON COLUMN usertrack.all_users.input_tokens IS 'Sum of input tokens of those observations';
 COMMENT ON COLUMN usertrack.all_users.output_tokens IS 'Sum of output tokens of those observations';
 COMMENT ON COLUMN usertrack.all_users.total_tokens IS 'Sum of total tokens (total_tokens, else input plus output) of those observations';
-COMMENT ON COLUMN usertrack.all_users.model_cost IS 'Sum of observation cost (total_cost, else input_cost plus output_cost, else 0)';
+COMMENT ON COLUMN usertrack.all_users.model_cost IS 'Sum of observation cost (total_cost, else input_cost plus output_cost, else computed_total_cost from the model prices, else 0)';
 COMMENT ON COLUMN usertrack.all_users.sessions IS 'Distinct non-empty session ids among the user''s traces';
 COMMENT ON COLUMN usertrack.all_users.scores IS 'Scores of the user''s traces';
 COMMENT ON COLUMN usertrack.all_users.errors IS 'Observations at level ERROR';
@@ -811,6 +997,7 @@ WITH o AS (
            pg_catalog.sum(COALESCE(o.total_cost,
                  CASE WHEN o.input_cost IS NOT NULL OR o.output_cost IS NOT NULL
                       THEN COALESCE(o.input_cost, 0) OPERATOR(pg_catalog.+) COALESCE(o.output_cost, 0) END,
+                 o.computed_total_cost,
                  0)) AS model_cost,
            pg_catalog.count(*) FILTER (WHERE o.level OPERATOR(pg_catalog.=) 'ERROR') AS errors,
            pg_catalog.min(o.start_time) AS first_start,
@@ -1443,11 +1630,13 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA usertrack TO %s', role_name);
     EXECUTE format('GRANT SELECT ON usertrack.all_users, usertrack.user_traces, '
                    'usertrack.user_sessions, usertrack.user_scores, '
-                   'usertrack.user_daily, usertrack.totals TO %s', role_name);
+                   'usertrack.user_daily, usertrack.totals, '
+                   'usertrack.model_prices, usertrack.unpriced_models, '
+                   'usertrack.unpriced_usage TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_reader(regrole) IS
-  'Lets a role (a BI tool, a dashboard) read the public views, and nothing else';
+  'Lets a role (a BI tool, a dashboard) read the public views and the model prices, and nothing else';
 REVOKE ALL ON FUNCTION usertrack.grant_reader(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.export_user(user_id text)
@@ -1505,3 +1694,355 @@ $$;
 COMMENT ON FUNCTION usertrack.forget_user(text) IS
   'Erases one user: their traces, the observations and scores of those traces, and with them every total of the user, in one statement; returns the rows deleted per table';
 REVOKE ALL ON FUNCTION usertrack.forget_user(text) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- The shipped model prices (source 'default'): current public prices, USD
+-- per unit, checked 2026-11-25; sources and doubts in docs/default-prices.md.
+-- Ids are fixed: a later version's script corrects a row by id or adds rows
+-- with new ids below 1000000, never touching the operator's rows.
+------------------------------------------------------------------------------
+-- Prices are USD per unit (per token unless the usage kind says otherwise).
+INSERT INTO usertrack.model_prices
+    (id, model_name, match_pattern, tier, tier_priority,
+     usage_pattern, usage_operator, usage_threshold,
+     parameter_key, parameter_values,
+     input_price, output_price, usage_prices, source)
+VALUES
+    -- ======================================================================
+    -- OpenAI: 106 models
+    -- ======================================================================
+    -- from the Langfuse default price list (commit 62751446149b)
+    (1, 'gpt-4o', '(?i)^(openai/)?(gpt-4o)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.00001, '{"input_cached_tokens": 0.00000125, "input_cache_read": 0.00000125, "cache_read_input_tokens": 0.00000125}', 'default'),
+    (2, 'gpt-4o', '(?i)^(openai/)?(gpt-4o)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000425, 0.000017, '{"input_cached_tokens": 0.000002125, "input_cache_read": 0.000002125, "cache_read_input_tokens": 0.000002125}', 'default'),
+    (3, 'gpt-4o-2024-05-13', '(?i)^(openai/)?(gpt-4o-2024-05-13)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000015, '{}', 'default'),
+    (4, 'gpt-4o-2024-05-13', '(?i)^(openai/)?(gpt-4o-2024-05-13)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000875, 0.00002625, '{}', 'default'),
+    (5, 'gpt-4-1106-preview', '(?i)^(openai/)?(gpt-4-1106-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (6, 'gpt-4-vision-preview', '(?i)^(openai/)?(gpt-4(-\d{4})?-vision-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (7, 'gpt-4-32k', '(?i)^(openai/)?(gpt-4-32k)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00006, 0.00012, '{}', 'default'),
+    (8, 'gpt-4-32k-0613', '(?i)^(openai/)?(gpt-4-32k-0613)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00006, 0.00012, '{}', 'default'),
+    (9, 'gpt-3.5-turbo-1106', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-1106)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000001, 0.000002, '{}', 'default'),
+    (10, 'gpt-3.5-turbo-0613', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-0613)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000015, 0.000002, '{}', 'default'),
+    (11, 'gpt-4-0613', '(?i)^(openai/)?(gpt-4-0613)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00006, '{}', 'default'),
+    (12, 'gpt-3.5-turbo-instruct', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-instruct)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000015, 0.000002, '{}', 'default'),
+    (13, 'text-ada-001', '(?i)^(text-ada-001)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.000004}', 'default'),
+    (14, 'text-babbage-001', '(?i)^(text-babbage-001)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000005}', 'default'),
+    (15, 'text-curie-001', '(?i)^(text-curie-001)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00002}', 'default'),
+    (16, 'text-davinci-001', '(?i)^(text-davinci-001)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00002}', 'default'),
+    (17, 'text-davinci-002', '(?i)^(text-davinci-002)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00002}', 'default'),
+    (18, 'text-davinci-003', '(?i)^(text-davinci-003)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00002}', 'default'),
+    (19, 'text-embedding-ada-002-v2', '(?i)^(text-embedding-ada-002-v2)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (20, 'text-embedding-ada-002', '(?i)^(text-embedding-ada-002)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (21, 'gpt-3.5-turbo-16k-0613', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-16k-0613)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000004, '{}', 'default'),
+    (22, 'gpt-3.5-turbo-0301', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-0301)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000002, '{}', 'default'),
+    (23, 'gpt-4-32k-0314', '(?i)^(openai/)?(gpt-4-32k-0314)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00006, 0.00012, '{}', 'default'),
+    (24, 'gpt-4-0314', '(?i)^(openai/)?(gpt-4-0314)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00006, '{}', 'default'),
+    (25, 'gpt-4', '(?i)^(openai/)?(gpt-4)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00006, '{}', 'default'),
+    (26, 'babbage-002', '(?i)^(babbage-002)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000004, 0.0000004, '{}', 'default'),
+    (27, 'davinci-002', '(?i)^(davinci-002)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000002, '{}', 'default'),
+    (28, 'text-embedding-3-small', '(?i)^(text-embedding-3-small)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00000002}', 'default'),
+    (29, 'text-embedding-3-large', '(?i)^(text-embedding-3-large)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00000013}', 'default'),
+    (30, 'gpt-3.5-turbo-0125', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-0125)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (31, 'gpt-3.5-turbo', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (32, 'gpt-4-0125-preview', '(?i)^(openai/)?(gpt-4-0125-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (33, 'ft:gpt-3.5-turbo-1106', '(?i)^(ft:)(gpt-3.5-turbo-1106)(:(.+)(:)(.*)(:)(.+))?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000006, '{}', 'default'),
+    (34, 'ft:gpt-3.5-turbo-0613', '(?i)^(ft:)(gpt-3.5-turbo-0613)(:(.+)(:)(.*)(:)(.+))?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000012, 0.000016, '{}', 'default'),
+    (35, 'ft:davinci-002', '(?i)^(ft:)(davinci-002)(:(.+)(:)(.*)(:)(.+))?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000012, 0.000012, '{}', 'default'),
+    (36, 'ft:babbage-002', '(?i)^(ft:)(babbage-002)(:(.+)(:)(.*)(:)(.+))?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000016, 0.0000016, '{}', 'default'),
+    (37, 'gpt-3.5-turbo-16k', '(?i)^(openai/)?(gpt-)(35|3.5)(-turbo-16k)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (38, 'gpt-4-turbo-preview', '(?i)^(openai/)?(gpt-4-turbo-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (39, 'gpt-4-turbo-2024-04-09', '(?i)^(openai/)?(gpt-4-turbo-2024-04-09)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (40, 'gpt-4-turbo', '(?i)^(openai/)?(gpt-4-turbo)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (41, 'gpt-4-preview', '(?i)^(openai/)?(gpt-4-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00003, '{}', 'default'),
+    (42, 'gpt-4o-mini', '(?i)^(openai/)?(gpt-4o-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.0000006, '{"input_cached_tokens": 0.000000075, "input_cache_read": 0.000000075, "cache_read_input_tokens": 0.000000075}', 'default'),
+    (43, 'gpt-4o-mini', '(?i)^(openai/)?(gpt-4o-mini)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000025, 0.000001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "cache_read_input_tokens": 0.000000125}', 'default'),
+    (44, 'gpt-4o-mini-2024-07-18', '(?i)^(openai/)?(gpt-4o-mini-2024-07-18)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.0000006, '{"input_cached_tokens": 0.000000075, "input_cache_read": 0.000000075, "cache_read_input_tokens": 0.000000075}', 'default'),
+    (45, 'gpt-4o-mini-2024-07-18', '(?i)^(openai/)?(gpt-4o-mini-2024-07-18)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000025, 0.000001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "cache_read_input_tokens": 0.000000125}', 'default'),
+    (46, 'gpt-4o-2024-08-06', '(?i)^(openai/)?(gpt-4o-2024-08-06)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.00001, '{"input_cached_tokens": 0.00000125, "input_cache_read": 0.00000125, "cache_read_input_tokens": 0.00000125}', 'default'),
+    (47, 'gpt-4o-2024-08-06', '(?i)^(openai/)?(gpt-4o-2024-08-06)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000425, 0.000017, '{"input_cached_tokens": 0.000002125, "input_cache_read": 0.000002125, "cache_read_input_tokens": 0.000002125}', 'default'),
+    (48, 'o1-preview', '(?i)^(openai/)?(o1-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00006, '{"input_cached_tokens": 0.0000075, "input_cache_read": 0.0000075, "output_reasoning_tokens": 0.00006, "output_reasoning": 0.00006}', 'default'),
+    (49, 'o1-preview-2024-09-12', '(?i)^(openai/)?(o1-preview-2024-09-12)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00006, '{"input_cached_tokens": 0.0000075, "input_cache_read": 0.0000075, "output_reasoning_tokens": 0.00006, "output_reasoning": 0.00006}', 'default'),
+    (50, 'o1-mini', '(?i)^(openai/)?(o1-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.00000055, "input_cache_read": 0.00000055, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044}', 'default'),
+    (51, 'o1-mini-2024-09-12', '(?i)^(openai/)?(o1-mini-2024-09-12)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.00000055, "input_cache_read": 0.00000055, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044}', 'default'),
+    (52, 'chatgpt-4o-latest', '(?i)^(chatgpt-4o-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000015, '{}', 'default'),
+    (53, 'gpt-4o-2024-11-20', '(?i)^(openai/)?(gpt-4o-2024-11-20)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.00001, '{"input_cached_tokens": 0.00000125, "input_cache_read": 0.00000125, "cache_read_input_tokens": 0.00000125}', 'default'),
+    (54, 'gpt-4o-2024-11-20', '(?i)^(openai/)?(gpt-4o-2024-11-20)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000425, 0.000017, '{"input_cached_tokens": 0.000002125, "input_cache_read": 0.000002125, "cache_read_input_tokens": 0.000002125}', 'default'),
+    (55, 'gpt-4o-audio-preview', '(?i)^(openai/)?(gpt-4o-audio-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_text_tokens": 0.0000025, "output_text_tokens": 0.00001, "input_audio_tokens": 0.0001, "input_audio": 0.0001, "output_audio_tokens": 0.0002, "output_audio": 0.0002}', 'default'),
+    (56, 'gpt-4o-audio-preview-2024-10-01', '(?i)^(openai/)?(gpt-4o-audio-preview-2024-10-01)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_text_tokens": 0.0000025, "output_text_tokens": 0.00001, "input_audio_tokens": 0.0001, "input_audio": 0.0001, "output_audio_tokens": 0.0002, "output_audio": 0.0002}', 'default'),
+    (57, 'gpt-4o-realtime-preview', '(?i)^(openai/)?(gpt-4o-realtime-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_text_tokens": 0.000005, "input_cached_text_tokens": 0.0000025, "output_text_tokens": 0.00002, "input_audio_tokens": 0.0001, "input_audio": 0.0001, "input_cached_audio_tokens": 0.00002, "output_audio_tokens": 0.0002, "output_audio": 0.0002}', 'default'),
+    (58, 'gpt-4o-realtime-preview-2024-10-01', '(?i)^(openai/)?(gpt-4o-realtime-preview-2024-10-01)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_text_tokens": 0.000005, "input_cached_text_tokens": 0.0000025, "output_text_tokens": 0.00002, "input_audio_tokens": 0.0001, "input_audio": 0.0001, "input_cached_audio_tokens": 0.00002, "output_audio_tokens": 0.0002, "output_audio": 0.0002}', 'default'),
+    (59, 'o1', '(?i)^(openai/)?(o1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00006, '{"input_cached_tokens": 0.0000075, "input_cache_read": 0.0000075, "output_reasoning_tokens": 0.00006, "output_reasoning": 0.00006}', 'default'),
+    (60, 'o1-2024-12-17', '(?i)^(openai/)?(o1-2024-12-17)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00006, '{"input_cached_tokens": 0.0000075, "input_cache_read": 0.0000075, "output_reasoning_tokens": 0.00006, "output_reasoning": 0.00006}', 'default'),
+    (61, 'o3-mini', '(?i)^(openai/)?(o3-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.00000055, "input_cache_read": 0.00000055, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044}', 'default'),
+    (62, 'o3-mini-2025-01-31', '(?i)^(openai/)?(o3-mini-2025-01-31)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.00000055, "input_cache_read": 0.00000055, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044}', 'default'),
+    (63, 'gpt-4.5-preview', '(?i)^(openai/)?(gpt-4.5-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000075, 0.00015, '{"input_cached_tokens": 0.0000375, "input_cached_text_tokens": 0.0000375, "input_cache_read": 0.0000375}', 'default'),
+    (64, 'gpt-4.5-preview-2025-02-27', '(?i)^(openai/)?(gpt-4.5-preview-2025-02-27)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000075, 0.00015, '{"input_cached_tokens": 0.0000375, "input_cached_text_tokens": 0.0000375, "input_cache_read": 0.0000375}', 'default'),
+    (65, 'gpt-4.1', '(?i)^(openai/)?(gpt-4.1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cached_text_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005}', 'default'),
+    (66, 'gpt-4.1', '(?i)^(openai/)?(gpt-4.1)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000014, '{"input_cached_tokens": 0.000000875, "input_cached_text_tokens": 0.000000875, "input_cache_read": 0.000000875, "cache_read_input_tokens": 0.000000875}', 'default'),
+    (67, 'gpt-4.1-2025-04-14', '(?i)^(openai/)?(gpt-4.1-2025-04-14)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cached_text_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005}', 'default'),
+    (68, 'gpt-4.1-2025-04-14', '(?i)^(openai/)?(gpt-4.1-2025-04-14)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000014, '{"input_cached_tokens": 0.000000875, "input_cached_text_tokens": 0.000000875, "input_cache_read": 0.000000875, "cache_read_input_tokens": 0.000000875}', 'default'),
+    (69, 'gpt-4.1-mini-2025-04-14', '(?i)^(openai/)?(gpt-4.1-mini-2025-04-14)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000004, 0.0000016, '{"input_cached_tokens": 0.0000001, "input_cached_text_tokens": 0.0000001, "input_cache_read": 0.0000001, "cache_read_input_tokens": 0.0000001}', 'default'),
+    (70, 'gpt-4.1-mini-2025-04-14', '(?i)^(openai/)?(gpt-4.1-mini-2025-04-14)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000007, 0.0000028, '{"input_cached_tokens": 0.000000175, "input_cached_text_tokens": 0.000000175, "input_cache_read": 0.000000175, "cache_read_input_tokens": 0.000000175}', 'default'),
+    (71, 'gpt-4.1-nano-2025-04-14', '(?i)^(openai/)?(gpt-4.1-nano-2025-04-14)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000004, '{"input_cached_tokens": 0.000000025, "input_cached_text_tokens": 0.000000025, "input_cache_read": 0.000000025, "cache_read_input_tokens": 0.000000025}', 'default'),
+    (72, 'gpt-4.1-nano-2025-04-14', '(?i)^(openai/)?(gpt-4.1-nano-2025-04-14)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000002, 0.0000008, '{"input_cached_tokens": 0.00000005, "input_cached_text_tokens": 0.00000005, "input_cache_read": 0.00000005, "cache_read_input_tokens": 0.00000005}', 'default'),
+    (73, 'o3', '(?i)^(openai/)?(o3)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "output_reasoning_tokens": 0.000008, "output_reasoning": 0.000008, "cache_read_input_tokens": 0.0000005, "reasoning_tokens": 0.000008}', 'default'),
+    (74, 'o3', '(?i)^(openai/)?(o3)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000014, '{"input_cached_tokens": 0.000000875, "input_cache_read": 0.000000875, "output_reasoning_tokens": 0.000014, "output_reasoning": 0.000014, "cache_read_input_tokens": 0.000000875, "reasoning_tokens": 0.000014}', 'default'),
+    (75, 'o3', '(?i)^(openai/)?(o3)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000001, 0.000004, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.000004, "output_reasoning": 0.000004, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.000004}', 'default'),
+    (76, 'o3-2025-04-16', '(?i)^(openai/)?(o3-2025-04-16)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "output_reasoning_tokens": 0.000008, "output_reasoning": 0.000008, "cache_read_input_tokens": 0.0000005, "reasoning_tokens": 0.000008}', 'default'),
+    (77, 'o3-2025-04-16', '(?i)^(openai/)?(o3-2025-04-16)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000014, '{"input_cached_tokens": 0.000000875, "input_cache_read": 0.000000875, "output_reasoning_tokens": 0.000014, "output_reasoning": 0.000014, "cache_read_input_tokens": 0.000000875, "reasoning_tokens": 0.000014}', 'default'),
+    (78, 'o3-2025-04-16', '(?i)^(openai/)?(o3-2025-04-16)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000001, 0.000004, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.000004, "output_reasoning": 0.000004, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.000004}', 'default'),
+    (79, 'o4-mini', '(?i)^(openai/)?(o4-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.000000275, "input_cache_read": 0.000000275, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044, "cache_read_input_tokens": 0.000000275, "reasoning_tokens": 0.0000044}', 'default'),
+    (80, 'o4-mini', '(?i)^(openai/)?(o4-mini)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "output_reasoning_tokens": 0.000008, "output_reasoning": 0.000008, "cache_read_input_tokens": 0.0000005, "reasoning_tokens": 0.000008}', 'default'),
+    (81, 'o4-mini', '(?i)^(openai/)?(o4-mini)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.00000055, 0.0000022, '{"input_cached_tokens": 0.000000138, "input_cache_read": 0.000000138, "output_reasoning_tokens": 0.0000022, "output_reasoning": 0.0000022, "cache_read_input_tokens": 0.000000138, "reasoning_tokens": 0.0000022}', 'default'),
+    (82, 'o4-mini-2025-04-16', '(?i)^(openai/)?(o4-mini-2025-04-16)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000011, 0.0000044, '{"input_cached_tokens": 0.000000275, "input_cache_read": 0.000000275, "output_reasoning_tokens": 0.0000044, "output_reasoning": 0.0000044, "cache_read_input_tokens": 0.000000275, "reasoning_tokens": 0.0000044}', 'default'),
+    (83, 'o4-mini-2025-04-16', '(?i)^(openai/)?(o4-mini-2025-04-16)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.000002, 0.000008, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "output_reasoning_tokens": 0.000008, "output_reasoning": 0.000008, "cache_read_input_tokens": 0.0000005, "reasoning_tokens": 0.000008}', 'default'),
+    (84, 'o4-mini-2025-04-16', '(?i)^(openai/)?(o4-mini-2025-04-16)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.00000055, 0.0000022, '{"input_cached_tokens": 0.000000138, "input_cache_read": 0.000000138, "output_reasoning_tokens": 0.0000022, "output_reasoning": 0.0000022, "cache_read_input_tokens": 0.000000138, "reasoning_tokens": 0.0000022}', 'default'),
+    (85, 'gpt-4.1-nano', '(?i)^(openai/)?(gpt-4.1-nano)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000004, '{"input_cached_tokens": 0.000000025, "input_cached_text_tokens": 0.000000025, "input_cache_read": 0.000000025, "cache_read_input_tokens": 0.000000025}', 'default'),
+    (86, 'gpt-4.1-nano', '(?i)^(openai/)?(gpt-4.1-nano)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000002, 0.0000008, '{"input_cached_tokens": 0.00000005, "input_cached_text_tokens": 0.00000005, "input_cache_read": 0.00000005, "cache_read_input_tokens": 0.00000005}', 'default'),
+    (87, 'gpt-4.1-mini', '(?i)^(openai/)?(gpt-4.1-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000004, 0.0000016, '{"input_cached_tokens": 0.0000001, "input_cached_text_tokens": 0.0000001, "input_cache_read": 0.0000001, "cache_read_input_tokens": 0.0000001}', 'default'),
+    (88, 'gpt-4.1-mini', '(?i)^(openai/)?(gpt-4.1-mini)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000007, 0.0000028, '{"input_cached_tokens": 0.000000175, "input_cached_text_tokens": 0.000000175, "input_cache_read": 0.000000175, "cache_read_input_tokens": 0.000000175}', 'default'),
+    (89, 'o3-pro', '(?i)^(openai/)?(o3-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00002, 0.00008, '{"output_reasoning_tokens": 0.00008, "output_reasoning": 0.00008}', 'default'),
+    (90, 'o3-pro-2025-06-10', '(?i)^(openai/)?(o3-pro-2025-06-10)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00002, 0.00008, '{"output_reasoning_tokens": 0.00008, "output_reasoning": 0.00008}', 'default'),
+    (91, 'o1-pro', '(?i)^(openai/)?(o1-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00015, 0.0006, '{"output_reasoning_tokens": 0.0006, "output_reasoning": 0.0006}', 'default'),
+    (92, 'o1-pro-2025-03-19', '(?i)^(openai/)?(o1-pro-2025-03-19)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00015, 0.0006, '{"output_reasoning_tokens": 0.0006, "output_reasoning": 0.0006}', 'default'),
+    (93, 'gpt-5', '(?i)^(openai/)?(gpt-5)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "cache_read_input_tokens": 0.000000125, "reasoning_tokens": 0.00001}', 'default'),
+    (94, 'gpt-5', '(?i)^(openai/)?(gpt-5)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000025, 0.00002, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.00002, "output_reasoning": 0.00002, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.00002}', 'default'),
+    (95, 'gpt-5', '(?i)^(openai/)?(gpt-5)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000625, 0.000005, '{"input_cached_tokens": 0.0000000625, "input_cache_read": 0.0000000625, "output_reasoning_tokens": 0.000005, "output_reasoning": 0.000005, "cache_read_input_tokens": 0.0000000625, "reasoning_tokens": 0.000005}', 'default'),
+    (96, 'gpt-5-2025-08-07', '(?i)^(openai/)?(gpt-5-2025-08-07)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "cache_read_input_tokens": 0.000000125, "reasoning_tokens": 0.00001}', 'default'),
+    (97, 'gpt-5-2025-08-07', '(?i)^(openai/)?(gpt-5-2025-08-07)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000025, 0.00002, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.00002, "output_reasoning": 0.00002, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.00002}', 'default'),
+    (98, 'gpt-5-2025-08-07', '(?i)^(openai/)?(gpt-5-2025-08-07)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000625, 0.000005, '{"input_cached_tokens": 0.0000000625, "input_cache_read": 0.0000000625, "output_reasoning_tokens": 0.000005, "output_reasoning": 0.000005, "cache_read_input_tokens": 0.0000000625, "reasoning_tokens": 0.000005}', 'default'),
+    (99, 'gpt-5-mini', '(?i)^(openai/)?(gpt-5-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.000002, '{"input_cached_tokens": 0.000000025, "input_cache_read": 0.000000025, "output_reasoning_tokens": 0.000002, "output_reasoning": 0.000002, "cache_read_input_tokens": 0.000000025, "reasoning_tokens": 0.000002}', 'default'),
+    (100, 'gpt-5-mini', '(?i)^(openai/)?(gpt-5-mini)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000045, 0.0000036, '{"input_cached_tokens": 0.000000045, "input_cache_read": 0.000000045, "output_reasoning_tokens": 0.0000036, "output_reasoning": 0.0000036, "cache_read_input_tokens": 0.000000045, "reasoning_tokens": 0.0000036}', 'default'),
+    (101, 'gpt-5-mini', '(?i)^(openai/)?(gpt-5-mini)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000125, 0.000001, '{"input_cached_tokens": 0.0000000125, "input_cache_read": 0.0000000125, "output_reasoning_tokens": 0.000001, "output_reasoning": 0.000001, "cache_read_input_tokens": 0.0000000125, "reasoning_tokens": 0.000001}', 'default'),
+    (102, 'gpt-5-mini-2025-08-07', '(?i)^(openai/)?(gpt-5-mini-2025-08-07)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.000002, '{"input_cached_tokens": 0.000000025, "input_cache_read": 0.000000025, "output_reasoning_tokens": 0.000002, "output_reasoning": 0.000002, "cache_read_input_tokens": 0.000000025, "reasoning_tokens": 0.000002}', 'default'),
+    (103, 'gpt-5-mini-2025-08-07', '(?i)^(openai/)?(gpt-5-mini-2025-08-07)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00000045, 0.0000036, '{"input_cached_tokens": 0.000000045, "input_cache_read": 0.000000045, "output_reasoning_tokens": 0.0000036, "output_reasoning": 0.0000036, "cache_read_input_tokens": 0.000000045, "reasoning_tokens": 0.0000036}', 'default'),
+    (104, 'gpt-5-mini-2025-08-07', '(?i)^(openai/)?(gpt-5-mini-2025-08-07)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000125, 0.000001, '{"input_cached_tokens": 0.0000000125, "input_cache_read": 0.0000000125, "output_reasoning_tokens": 0.000001, "output_reasoning": 0.000001, "cache_read_input_tokens": 0.0000000125, "reasoning_tokens": 0.000001}', 'default'),
+    (105, 'gpt-5-nano', '(?i)^(openai/)?(gpt-5-nano)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000005, 0.0000004, '{"input_cached_tokens": 0.000000005, "input_cache_read": 0.000000005, "output_reasoning_tokens": 0.0000004, "output_reasoning": 0.0000004, "cache_read_input_tokens": 0.000000005, "reasoning_tokens": 0.0000004}', 'default'),
+    (106, 'gpt-5-nano', '(?i)^(openai/)?(gpt-5-nano)$', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000025, 0.0000002, '{"input_cached_tokens": 0.0000000025, "input_cache_read": 0.0000000025, "output_reasoning_tokens": 0.0000002, "output_reasoning": 0.0000002, "cache_read_input_tokens": 0.0000000025, "reasoning_tokens": 0.0000002}', 'default'),
+    (107, 'gpt-5-nano-2025-08-07', '(?i)^(openai/)?(gpt-5-nano-2025-08-07)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000005, 0.0000004, '{"input_cached_tokens": 0.000000005, "input_cache_read": 0.000000005, "output_reasoning_tokens": 0.0000004, "output_reasoning": 0.0000004, "cache_read_input_tokens": 0.000000005, "reasoning_tokens": 0.0000004}', 'default'),
+    (108, 'gpt-5-nano-2025-08-07', '(?i)^(openai/)?(gpt-5-nano-2025-08-07)$', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000025, 0.0000002, '{"input_cached_tokens": 0.0000000025, "input_cache_read": 0.0000000025, "output_reasoning_tokens": 0.0000002, "output_reasoning": 0.0000002, "cache_read_input_tokens": 0.0000000025, "reasoning_tokens": 0.0000002}', 'default'),
+    (109, 'gpt-5-chat-latest', '(?i)^(openai/)?(gpt-5-chat-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001}', 'default'),
+    (110, 'gpt-5-pro', '(?i)^(openai/)?(gpt-5-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00012, '{"output_reasoning_tokens": 0.00012, "output_reasoning": 0.00012}', 'default'),
+    (111, 'gpt-5-pro-2025-10-06', '(?i)^(openai/)?(gpt-5-pro-2025-10-06)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.00012, '{"output_reasoning_tokens": 0.00012, "output_reasoning": 0.00012}', 'default'),
+    (112, 'gpt-5.1', '(?i)^(openai/)?(gpt-5.1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "cache_read_input_tokens": 0.000000125, "reasoning_tokens": 0.00001}', 'default'),
+    (113, 'gpt-5.1', '(?i)^(openai/)?(gpt-5.1)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000025, 0.00002, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.00002, "output_reasoning": 0.00002, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.00002}', 'default'),
+    (114, 'gpt-5.1', '(?i)^(openai/)?(gpt-5.1)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000625, 0.000005, '{"input_cached_tokens": 0.0000000625, "input_cache_read": 0.0000000625, "output_reasoning_tokens": 0.000005, "output_reasoning": 0.000005, "cache_read_input_tokens": 0.0000000625, "reasoning_tokens": 0.000005}', 'default'),
+    (115, 'gpt-5.1-2025-11-13', '(?i)^(openai/)?(gpt-5.1-2025-11-13)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_cached_tokens": 0.000000125, "input_cache_read": 0.000000125, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "cache_read_input_tokens": 0.000000125, "reasoning_tokens": 0.00001}', 'default'),
+    (116, 'gpt-5.1-2025-11-13', '(?i)^(openai/)?(gpt-5.1-2025-11-13)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000025, 0.00002, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "output_reasoning_tokens": 0.00002, "output_reasoning": 0.00002, "cache_read_input_tokens": 0.00000025, "reasoning_tokens": 0.00002}', 'default'),
+    (117, 'gpt-5.1-2025-11-13', '(?i)^(openai/)?(gpt-5.1-2025-11-13)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000625, 0.000005, '{"input_cached_tokens": 0.0000000625, "input_cache_read": 0.0000000625, "output_reasoning_tokens": 0.000005, "output_reasoning": 0.000005, "cache_read_input_tokens": 0.0000000625, "reasoning_tokens": 0.000005}', 'default'),
+    (118, 'gpt-5.2', '(?i)^(openai/)?(gpt-5.2)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000175, 0.000014, '{"input_cached_tokens": 0.000000175, "input_cache_read": 0.000000175, "output_reasoning_tokens": 0.000014, "output_reasoning": 0.000014, "cache_read_input_tokens": 0.000000175, "reasoning_tokens": 0.000014}', 'default'),
+    (119, 'gpt-5.2', '(?i)^(openai/)?(gpt-5.2)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000028, '{"input_cached_tokens": 0.00000035, "input_cache_read": 0.00000035, "output_reasoning_tokens": 0.000028, "output_reasoning": 0.000028, "cache_read_input_tokens": 0.00000035, "reasoning_tokens": 0.000028}', 'default'),
+    (120, 'gpt-5.2', '(?i)^(openai/)?(gpt-5.2)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000875, 0.000007, '{"input_cached_tokens": 0.0000000875, "input_cache_read": 0.0000000875, "output_reasoning_tokens": 0.000007, "output_reasoning": 0.000007, "cache_read_input_tokens": 0.0000000875, "reasoning_tokens": 0.000007}', 'default'),
+    (121, 'gpt-5.2-2025-12-11', '(?i)^(openai/)?(gpt-5.2-2025-12-11)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000175, 0.000014, '{"input_cached_tokens": 0.000000175, "input_cache_read": 0.000000175, "output_reasoning_tokens": 0.000014, "output_reasoning": 0.000014, "cache_read_input_tokens": 0.000000175, "reasoning_tokens": 0.000014}', 'default'),
+    (122, 'gpt-5.2-2025-12-11', '(?i)^(openai/)?(gpt-5.2-2025-12-11)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000035, 0.000028, '{"input_cached_tokens": 0.00000035, "input_cache_read": 0.00000035, "output_reasoning_tokens": 0.000028, "output_reasoning": 0.000028, "cache_read_input_tokens": 0.00000035, "reasoning_tokens": 0.000028}', 'default'),
+    (123, 'gpt-5.2-2025-12-11', '(?i)^(openai/)?(gpt-5.2-2025-12-11)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000875, 0.000007, '{"input_cached_tokens": 0.0000000875, "input_cache_read": 0.0000000875, "output_reasoning_tokens": 0.000007, "output_reasoning": 0.000007, "cache_read_input_tokens": 0.0000000875, "reasoning_tokens": 0.000007}', 'default'),
+    (124, 'gpt-5.2-pro', '(?i)^(openai/)?(gpt-5.2-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000021, 0.000168, '{"output_reasoning_tokens": 0.000168, "output_reasoning": 0.000168}', 'default'),
+    (125, 'gpt-5.2-pro-2025-12-11', '(?i)^(openai/)?(gpt-5.2-pro-2025-12-11)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000021, 0.000168, '{"output_reasoning_tokens": 0.000168, "output_reasoning": 0.000168}', 'default'),
+    (126, 'gpt-5.3-codex', '(?i)^(openai/)?(gpt-5.3-codex)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000175, 0.000014, '{"input_cached_tokens": 0.000000175, "input_cache_read": 0.000000175, "output_reasoning_tokens": 0.000014, "output_reasoning": 0.000014}', 'default'),
+    (127, 'gpt-5.4', '(?i)^(openai/)?(gpt-5.4)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.000015, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "output_reasoning_tokens": 0.000015, "output_reasoning": 0.000015, "reasoning_tokens": 0.000015}', 'default'),
+    (128, 'gpt-5.4', '(?i)^(openai/)?(gpt-5.4)$', 'flex_large_context', 1, '(input)', '>', 272000, 'service_tier', '{flex}', 0.0000025, 0.00001125, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "output_reasoning_tokens": 0.00001125, "output_reasoning": 0.00001125, "reasoning_tokens": 0.00001125}', 'default'),
+    (129, 'gpt-5.4', '(?i)^(openai/)?(gpt-5.4)$', 'priority', 2, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.000005, 0.00003, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.00003, "output_reasoning": 0.00003, "reasoning_tokens": 0.00003}', 'default'),
+    (130, 'gpt-5.4', '(?i)^(openai/)?(gpt-5.4)$', 'flex', 3, NULL, NULL, NULL, 'service_tier', '{flex}', 0.00000125, 0.0000075, '{"input_cached_tokens": 0.00000013, "input_cache_read": 0.00000013, "cache_read_input_tokens": 0.00000013, "output_reasoning_tokens": 0.0000075, "output_reasoning": 0.0000075, "reasoning_tokens": 0.0000075}', 'default'),
+    (131, 'gpt-5.4', '(?i)^(openai/)?(gpt-5.4)$', 'large_context', 4, '(input)', '>', 272000, NULL, NULL, 0.000005, 0.0000225, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.0000225, "output_reasoning": 0.0000225, "reasoning_tokens": 0.0000225}', 'default'),
+    (132, 'gpt-5.4-pro', '(?i)^(openai/)?(gpt-5.4-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00018, '{"output_reasoning_tokens": 0.00018, "output_reasoning": 0.00018, "reasoning_tokens": 0.00018}', 'default'),
+    (133, 'gpt-5.4-pro', '(?i)^(openai/)?(gpt-5.4-pro)$', 'flex_large_context', 1, '(input)', '>', 272000, 'service_tier', '{flex}', 0.00003, 0.000135, '{"output_reasoning_tokens": 0.000135, "output_reasoning": 0.000135, "reasoning_tokens": 0.000135}', 'default'),
+    (134, 'gpt-5.4-pro', '(?i)^(openai/)?(gpt-5.4-pro)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000015, 0.00009, '{"output_reasoning_tokens": 0.00009, "output_reasoning": 0.00009, "reasoning_tokens": 0.00009}', 'default'),
+    (135, 'gpt-5.4-pro', '(?i)^(openai/)?(gpt-5.4-pro)$', 'large_context', 3, '(input)', '>', 272000, NULL, NULL, 0.00006, 0.00027, '{"output_reasoning_tokens": 0.00027, "output_reasoning": 0.00027, "reasoning_tokens": 0.00027}', 'default'),
+    (136, 'gpt-5.4-2026-03-05', '(?i)^(openai/)?(gpt-5.4-2026-03-05)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.000015, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "output_reasoning_tokens": 0.000015, "output_reasoning": 0.000015, "reasoning_tokens": 0.000015}', 'default'),
+    (137, 'gpt-5.4-2026-03-05', '(?i)^(openai/)?(gpt-5.4-2026-03-05)$', 'flex_large_context', 1, '(input)', '>', 272000, 'service_tier', '{flex}', 0.0000025, 0.00001125, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "output_reasoning_tokens": 0.00001125, "output_reasoning": 0.00001125, "reasoning_tokens": 0.00001125}', 'default'),
+    (138, 'gpt-5.4-2026-03-05', '(?i)^(openai/)?(gpt-5.4-2026-03-05)$', 'priority', 2, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.000005, 0.00003, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.00003, "output_reasoning": 0.00003, "reasoning_tokens": 0.00003}', 'default'),
+    (139, 'gpt-5.4-2026-03-05', '(?i)^(openai/)?(gpt-5.4-2026-03-05)$', 'flex', 3, NULL, NULL, NULL, 'service_tier', '{flex}', 0.00000125, 0.0000075, '{"input_cached_tokens": 0.00000013, "input_cache_read": 0.00000013, "cache_read_input_tokens": 0.00000013, "output_reasoning_tokens": 0.0000075, "output_reasoning": 0.0000075, "reasoning_tokens": 0.0000075}', 'default'),
+    (140, 'gpt-5.4-2026-03-05', '(?i)^(openai/)?(gpt-5.4-2026-03-05)$', 'large_context', 4, '(input)', '>', 272000, NULL, NULL, 0.000005, 0.0000225, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.0000225, "output_reasoning": 0.0000225, "reasoning_tokens": 0.0000225}', 'default'),
+    (141, 'gpt-5.4-pro-2026-03-05', '(?i)^(openai/)?(gpt-5.4-pro-2026-03-05)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00018, '{"output_reasoning_tokens": 0.00018, "output_reasoning": 0.00018, "reasoning_tokens": 0.00018}', 'default'),
+    (142, 'gpt-5.4-pro-2026-03-05', '(?i)^(openai/)?(gpt-5.4-pro-2026-03-05)$', 'flex_large_context', 1, '(input)', '>', 272000, 'service_tier', '{flex}', 0.00003, 0.000135, '{"output_reasoning_tokens": 0.000135, "output_reasoning": 0.000135, "reasoning_tokens": 0.000135}', 'default'),
+    (143, 'gpt-5.4-pro-2026-03-05', '(?i)^(openai/)?(gpt-5.4-pro-2026-03-05)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000015, 0.00009, '{"output_reasoning_tokens": 0.00009, "output_reasoning": 0.00009, "reasoning_tokens": 0.00009}', 'default'),
+    (144, 'gpt-5.4-pro-2026-03-05', '(?i)^(openai/)?(gpt-5.4-pro-2026-03-05)$', 'large_context', 3, '(input)', '>', 272000, NULL, NULL, 0.00006, 0.00027, '{"output_reasoning_tokens": 0.00027, "output_reasoning": 0.00027, "reasoning_tokens": 0.00027}', 'default'),
+    (145, 'gpt-5.4-mini', '(?i)^(openai\/)?(gpt-5.4-mini)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000075, 0.0000045, '{"input_cached_tokens": 0.000000075, "input_cache_read": 0.000000075, "cache_read_input_tokens": 0.000000075}', 'default'),
+    (146, 'gpt-5.4-mini', '(?i)^(openai\/)?(gpt-5.4-mini)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000015, 0.000009, '{"input_cached_tokens": 0.00000015, "input_cache_read": 0.00000015, "cache_read_input_tokens": 0.00000015}', 'default'),
+    (147, 'gpt-5.4-mini', '(?i)^(openai\/)?(gpt-5.4-mini)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000375, 0.00000225, '{"input_cached_tokens": 0.0000000375, "input_cache_read": 0.0000000375, "cache_read_input_tokens": 0.0000000375}', 'default'),
+    (148, 'gpt-5.4-mini-2026-03-17', '(?i)^(openai\/)?(gpt-5.4-mini-2026-03-17)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000075, 0.0000045, '{"input_cached_tokens": 0.000000075, "input_cache_read": 0.000000075, "cache_read_input_tokens": 0.000000075}', 'default'),
+    (149, 'gpt-5.4-mini-2026-03-17', '(?i)^(openai\/)?(gpt-5.4-mini-2026-03-17)$', 'priority', 1, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000015, 0.000009, '{"input_cached_tokens": 0.00000015, "input_cache_read": 0.00000015, "cache_read_input_tokens": 0.00000015}', 'default'),
+    (150, 'gpt-5.4-mini-2026-03-17', '(?i)^(openai\/)?(gpt-5.4-mini-2026-03-17)$', 'flex', 2, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000000375, 0.00000225, '{"input_cached_tokens": 0.0000000375, "input_cache_read": 0.0000000375, "cache_read_input_tokens": 0.0000000375}', 'default'),
+    (151, 'gpt-5.4-nano', '(?i)^(openai\/)?(gpt-5.4-nano)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.00000125, '{"input_cached_tokens": 0.00000002, "input_cache_read": 0.00000002, "cache_read_input_tokens": 0.00000002}', 'default'),
+    (152, 'gpt-5.4-nano', '(?i)^(openai\/)?(gpt-5.4-nano)$', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}', 0.0000001, 0.000000625, '{"input_cached_tokens": 0.00000001, "input_cache_read": 0.00000001, "cache_read_input_tokens": 0.00000001}', 'default'),
+    (153, 'gpt-5.4-nano-2026-03-17', '(?i)^(openai\/)?(gpt-5.4-nano-2026-03-17)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.00000125, '{"input_cached_tokens": 0.00000002, "input_cache_read": 0.00000002, "cache_read_input_tokens": 0.00000002}', 'default'),
+    (154, 'gpt-5.4-nano-2026-03-17', '(?i)^(openai\/)?(gpt-5.4-nano-2026-03-17)$', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}', 0.0000001, 0.000000625, '{"input_cached_tokens": 0.00000001, "input_cache_read": 0.00000001, "cache_read_input_tokens": 0.00000001}', 'default'),
+    (155, 'gpt-5.5-2026-04-23', '(?i)^(openai/)?(gpt-5.5(-2026-04-23)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.00003, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.00003, "output_reasoning": 0.00003, "reasoning_tokens": 0.00003}', 'default'),
+    (156, 'gpt-5.5-2026-04-23', '(?i)^(openai/)?(gpt-5.5(-2026-04-23)?)$', 'flex_large_context', 1, '(input)', '>', 272000, 'service_tier', '{flex}', 0.000005, 0.0000225, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "output_reasoning_tokens": 0.0000225, "output_reasoning": 0.0000225, "reasoning_tokens": 0.0000225}', 'default'),
+    (157, 'gpt-5.5-2026-04-23', '(?i)^(openai/)?(gpt-5.5(-2026-04-23)?)$', 'priority', 2, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000125, 0.000075, '{"input_cached_tokens": 0.00000125, "input_cache_read": 0.00000125, "cache_read_input_tokens": 0.00000125, "output_reasoning_tokens": 0.000075, "output_reasoning": 0.000075, "reasoning_tokens": 0.000075}', 'default'),
+    (158, 'gpt-5.5-2026-04-23', '(?i)^(openai/)?(gpt-5.5(-2026-04-23)?)$', 'flex', 3, NULL, NULL, NULL, 'service_tier', '{flex}', 0.0000025, 0.000015, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "output_reasoning_tokens": 0.000015, "output_reasoning": 0.000015, "reasoning_tokens": 0.000015}', 'default'),
+    (159, 'gpt-5.5-2026-04-23', '(?i)^(openai/)?(gpt-5.5(-2026-04-23)?)$', 'large_context', 4, '(input)', '>', 272000, NULL, NULL, 0.00001, 0.000045, '{"input_cached_tokens": 0.000001, "input_cache_read": 0.000001, "cache_read_input_tokens": 0.000001, "output_reasoning_tokens": 0.000045, "output_reasoning": 0.000045, "reasoning_tokens": 0.000045}', 'default'),
+    (160, 'gpt-5.5-pro-2026-04-23', '(?i)^(openai/)?(gpt-5.5-pro(-2026-04-23)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00003, 0.00018, '{"output_reasoning_tokens": 0.00018, "output_reasoning": 0.00018, "reasoning_tokens": 0.00018}', 'default'),
+    (161, 'gpt-5.5-pro-2026-04-23', '(?i)^(openai/)?(gpt-5.5-pro(-2026-04-23)?)$', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000015, 0.00009, '{"output_reasoning_tokens": 0.00009, "output_reasoning": 0.00009, "reasoning_tokens": 0.00009}', 'default'),
+    (162, 'gpt-5.5-pro-2026-04-23', '(?i)^(openai/)?(gpt-5.5-pro(-2026-04-23)?)$', 'large_context', 2, '(input)', '>', 272000, NULL, NULL, 0.00006, 0.00027, '{"output_reasoning_tokens": 0.00027, "output_reasoning": 0.00027, "reasoning_tokens": 0.00027}', 'default'),
+    (163, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.00003, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "input_cache_creation": 0.00000625, "cache_write_tokens": 0.00000625, "output_reasoning_tokens": 0.00003, "output_reasoning": 0.00003, "reasoning_tokens": 0.00003}', 'default'),
+    (164, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'priority_large_context', 1, '(input|cache_write)', '>', 272000, 'service_tier', '{fast,priority}', 0.00002, 0.00009, '{"input_cached_tokens": 0.000002, "input_cache_read": 0.000002, "cache_read_input_tokens": 0.000002, "input_cache_creation": 0.000025, "cache_write_tokens": 0.000025, "output_reasoning_tokens": 0.00009, "output_reasoning": 0.00009, "reasoning_tokens": 0.00009}', 'default'),
+    (165, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'flex_large_context', 2, '(input|cache_write)', '>', 272000, 'service_tier', '{flex}', 0.000005, 0.0000225, '{"input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005, "cache_read_input_tokens": 0.0000005, "input_cache_creation": 0.00000625, "cache_write_tokens": 0.00000625, "output_reasoning_tokens": 0.0000225, "output_reasoning": 0.0000225, "reasoning_tokens": 0.0000225}', 'default'),
+    (166, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'priority', 3, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.00001, 0.00006, '{"input_cached_tokens": 0.000001, "input_cache_read": 0.000001, "cache_read_input_tokens": 0.000001, "input_cache_creation": 0.0000125, "cache_write_tokens": 0.0000125, "output_reasoning_tokens": 0.00006, "output_reasoning": 0.00006, "reasoning_tokens": 0.00006}', 'default'),
+    (167, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'flex', 4, NULL, NULL, NULL, 'service_tier', '{flex}', 0.0000025, 0.000015, '{"input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025, "cache_read_input_tokens": 0.00000025, "input_cache_creation": 0.000003125, "cache_write_tokens": 0.000003125, "output_reasoning_tokens": 0.000015, "output_reasoning": 0.000015, "reasoning_tokens": 0.000015}', 'default'),
+    (168, 'gpt-5.6-sol', '(?i)^(openai/)?(gpt-5.6-sol)$', 'large_context', 5, '(input|cache_write)', '>', 272000, NULL, NULL, 0.00001, 0.000045, '{"input_cached_tokens": 0.000001, "input_cache_read": 0.000001, "cache_read_input_tokens": 0.000001, "input_cache_creation": 0.0000125, "cache_write_tokens": 0.0000125, "output_reasoning_tokens": 0.000045, "output_reasoning": 0.000045, "reasoning_tokens": 0.000045}', 'default'),
+    (169, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000012, '{"input_cached_tokens": 0.0000002, "input_cache_read": 0.0000002, "cache_read_input_tokens": 0.0000002, "input_cache_creation": 0.0000025, "cache_write_tokens": 0.0000025, "output_reasoning_tokens": 0.000012, "output_reasoning": 0.000012, "reasoning_tokens": 0.000012}', 'default'),
+    (170, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'priority_large_context', 1, '(input|cache_write)', '>', 272000, 'service_tier', '{fast,priority}', 0.000008, 0.000036, '{"input_cached_tokens": 0.0000008, "input_cache_read": 0.0000008, "cache_read_input_tokens": 0.0000008, "input_cache_creation": 0.00001, "cache_write_tokens": 0.00001, "output_reasoning_tokens": 0.000036, "output_reasoning": 0.000036, "reasoning_tokens": 0.000036}', 'default'),
+    (171, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'flex_large_context', 2, '(input|cache_write)', '>', 272000, 'service_tier', '{flex}', 0.000002, 0.000009, '{"input_cached_tokens": 0.0000002, "input_cache_read": 0.0000002, "cache_read_input_tokens": 0.0000002, "input_cache_creation": 0.0000025, "cache_write_tokens": 0.0000025, "output_reasoning_tokens": 0.000009, "output_reasoning": 0.000009, "reasoning_tokens": 0.000009}', 'default'),
+    (172, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'priority', 3, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.000004, 0.000024, '{"input_cached_tokens": 0.0000004, "input_cache_read": 0.0000004, "cache_read_input_tokens": 0.0000004, "input_cache_creation": 0.000005, "cache_write_tokens": 0.000005, "output_reasoning_tokens": 0.000024, "output_reasoning": 0.000024, "reasoning_tokens": 0.000024}', 'default'),
+    (173, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'flex', 4, NULL, NULL, NULL, 'service_tier', '{flex}', 0.000001, 0.000006, '{"input_cached_tokens": 0.0000001, "input_cache_read": 0.0000001, "cache_read_input_tokens": 0.0000001, "input_cache_creation": 0.00000125, "cache_write_tokens": 0.00000125, "output_reasoning_tokens": 0.000006, "output_reasoning": 0.000006, "reasoning_tokens": 0.000006}', 'default'),
+    (174, 'gpt-5.6-terra', '(?i)^(openai/)?(gpt-5.6-terra)$', 'large_context', 5, '(input|cache_write)', '>', 272000, NULL, NULL, 0.000004, 0.000018, '{"input_cached_tokens": 0.0000004, "input_cache_read": 0.0000004, "cache_read_input_tokens": 0.0000004, "input_cache_creation": 0.000005, "cache_write_tokens": 0.000005, "output_reasoning_tokens": 0.000018, "output_reasoning": 0.000018, "reasoning_tokens": 0.000018}', 'default'),
+    (175, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.0000012, '{"input_cached_tokens": 0.00000002, "input_cache_read": 0.00000002, "cache_read_input_tokens": 0.00000002, "input_cache_creation": 0.00000025, "cache_write_tokens": 0.00000025, "output_reasoning_tokens": 0.0000012, "output_reasoning": 0.0000012, "reasoning_tokens": 0.0000012}', 'default'),
+    (176, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'priority_large_context', 1, '(input|cache_write)', '>', 272000, 'service_tier', '{fast,priority}', 0.0000008, 0.0000036, '{"input_cached_tokens": 0.00000008, "input_cache_read": 0.00000008, "cache_read_input_tokens": 0.00000008, "input_cache_creation": 0.000001, "cache_write_tokens": 0.000001, "output_reasoning_tokens": 0.0000036, "output_reasoning": 0.0000036, "reasoning_tokens": 0.0000036}', 'default'),
+    (177, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'flex_large_context', 2, '(input|cache_write)', '>', 272000, 'service_tier', '{flex}', 0.0000002, 0.0000009, '{"input_cached_tokens": 0.00000002, "input_cache_read": 0.00000002, "cache_read_input_tokens": 0.00000002, "input_cache_creation": 0.00000025, "cache_write_tokens": 0.00000025, "output_reasoning_tokens": 0.0000009, "output_reasoning": 0.0000009, "reasoning_tokens": 0.0000009}', 'default'),
+    (178, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'priority', 3, NULL, NULL, NULL, 'service_tier', '{fast,priority}', 0.0000004, 0.0000024, '{"input_cached_tokens": 0.00000004, "input_cache_read": 0.00000004, "cache_read_input_tokens": 0.00000004, "input_cache_creation": 0.0000005, "cache_write_tokens": 0.0000005, "output_reasoning_tokens": 0.0000024, "output_reasoning": 0.0000024, "reasoning_tokens": 0.0000024}', 'default'),
+    (179, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'flex', 4, NULL, NULL, NULL, 'service_tier', '{flex}', 0.0000001, 0.0000006, '{"input_cached_tokens": 0.00000001, "input_cache_read": 0.00000001, "cache_read_input_tokens": 0.00000001, "input_cache_creation": 0.000000125, "cache_write_tokens": 0.000000125, "output_reasoning_tokens": 0.0000006, "output_reasoning": 0.0000006, "reasoning_tokens": 0.0000006}', 'default'),
+    (180, 'gpt-5.6-luna', '(?i)^(openai/)?(gpt-5.6-luna)$', 'large_context', 5, '(input|cache_write)', '>', 272000, NULL, NULL, 0.0000004, 0.0000018, '{"input_cached_tokens": 0.00000004, "input_cache_read": 0.00000004, "cache_read_input_tokens": 0.00000004, "input_cache_creation": 0.0000005, "cache_write_tokens": 0.0000005, "output_reasoning_tokens": 0.0000018, "output_reasoning": 0.0000018, "reasoning_tokens": 0.0000018}', 'default'),
+    -- added for usertrack (not in the Langfuse list)
+    (181, 'gpt-6-sol', '(?i)^(openai/)?(gpt-6-sol)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.00001, '{"input_cached_tokens": 0.0000002, "input_cache_read": 0.0000002, "cache_read_input_tokens": 0.0000002, "input_cache_creation": 0.0000025, "cache_write_tokens": 0.0000025, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "reasoning_tokens": 0.00001}', 'default'),
+    (182, 'gpt-6-luna', '(?i)^(openai/)?(gpt-6-luna)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000005, '{"input_cached_tokens": 0.00000001, "input_cache_read": 0.00000001, "cache_read_input_tokens": 0.00000001, "input_cache_creation": 0.000000125, "cache_write_tokens": 0.000000125, "output_reasoning_tokens": 0.0000005, "output_reasoning": 0.0000005, "reasoning_tokens": 0.0000005}', 'default'),
+    (183, 'gpt-6-astra', '(?i)^(openai/)?(gpt-6-astra)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00005, '{"input_cached_tokens": 0.000001, "input_cache_read": 0.000001, "cache_read_input_tokens": 0.000001, "output_reasoning_tokens": 0.00005, "output_reasoning": 0.00005, "reasoning_tokens": 0.00005}', 'default'),
+    (184, 'gpt-6.1-sol', '(?i)^(openai/)?(gpt-6.1-sol)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.00001, '{"input_cached_tokens": 0.0000001, "input_cache_read": 0.0000001, "cache_read_input_tokens": 0.0000001, "input_cache_creation": 0.0000025, "cache_write_tokens": 0.0000025, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001, "reasoning_tokens": 0.00001}', 'default'),
+    (185, 'gpt-6.1-terra', '(?i)^(openai/)?(gpt-6.1-terra)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000001, 0.000005, '{"input_cached_tokens": 0.00000005, "input_cache_read": 0.00000005, "cache_read_input_tokens": 0.00000005, "input_cache_creation": 0.00000125, "cache_write_tokens": 0.00000125, "output_reasoning_tokens": 0.000005, "output_reasoning": 0.000005, "reasoning_tokens": 0.000005}', 'default'),
+    -- ======================================================================
+    -- Anthropic: 38 models
+    -- ======================================================================
+    -- from the Langfuse default price list (commit 62751446149b)
+    (186, 'claude-instant-1.2', '(?i)^(anthropic/)?(claude-instant-1.2)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000163, 0.00000551, '{}', 'default'),
+    (187, 'claude-2.0', '(?i)^(anthropic/)?(claude-2.0)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.000024, '{}', 'default'),
+    (188, 'claude-2.1', '(?i)^(anthropic/)?(claude-2.1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.000024, '{}', 'default'),
+    (189, 'claude-1.3', '(?i)^(anthropic/)?(claude-1.3)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.000024, '{}', 'default'),
+    (190, 'claude-1.2', '(?i)^(anthropic/)?(claude-1.2)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.000024, '{}', 'default'),
+    (191, 'claude-1.1', '(?i)^(anthropic/)?(claude-1.1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.000024, '{}', 'default'),
+    (192, 'claude-instant-1', '(?i)^(anthropic/)?(claude-instant-1)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000163, 0.00000551, '{}', 'default'),
+    (193, 'claude-3-opus-20240229', '(?i)^(anthropic/)?(claude-3-opus-20240229|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-opus-20240229-v1:0|claude-3-opus@20240229)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.000075, '{"input_tokens": 0.000015, "output_tokens": 0.000075, "cache_creation_input_tokens": 0.00001875, "input_cache_creation": 0.00001875, "input_cache_creation_5m": 0.00001875, "input_cache_creation_1h": 0.00003, "cache_read_input_tokens": 0.0000015, "input_cached_tokens": 0.0000015, "input_cache_read": 0.0000015}', 'default'),
+    (194, 'claude-3-sonnet-20240229', '(?i)^(anthropic/)?(claude-3-sonnet-20240229|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-sonnet-20240229-v1:0|claude-3-sonnet@20240229)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (195, 'claude-3-haiku-20240307', '(?i)^(anthropic/)?(claude-3-haiku-20240307|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-haiku-20240307-v1:0|claude-3-haiku@20240307)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.00000125, '{"input_tokens": 0.00000025, "output_tokens": 0.00000125, "cache_creation_input_tokens": 0.0000003, "input_cache_creation": 0.0000003, "input_cache_creation_5m": 0.0000003, "input_cache_creation_1h": 0.0000005, "cache_read_input_tokens": 0.00000003, "input_cached_tokens": 0.00000003, "input_cache_read": 0.00000003}', 'default'),
+    (196, 'claude-3-5-sonnet-20240620', '(?i)^(anthropic/)?(claude-3-5-sonnet-20240620|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-5-sonnet-20240620-v1:0|claude-3-5-sonnet@20240620)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (197, 'claude-3-5-sonnet-20241022', '(?i)^(anthropic/)?(claude-3-5-sonnet-20241022|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-5-sonnet-20241022-v2:0|claude-3-5-sonnet-V2@20241022)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (198, 'claude-3-5-sonnet-latest', '(?i)^(anthropic/)?(claude-3-5-sonnet-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (199, 'claude-3-5-haiku-20241022', '(?i)^(anthropic/)?(claude-3-5-haiku-20241022|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3-5-haiku-20241022-v1:0|claude-3-5-haiku-V1@20241022)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000008, 0.000004, '{"input_tokens": 0.0000008, "output_tokens": 0.000004, "cache_creation_input_tokens": 0.000001, "input_cache_creation": 0.000001, "input_cache_creation_5m": 0.000001, "input_cache_creation_1h": 0.0000016, "cache_read_input_tokens": 0.00000008, "input_cached_tokens": 0.00000008, "input_cache_read": 0.00000008}', 'default'),
+    (200, 'claude-3-5-haiku-latest', '(?i)^(anthropic/)?(claude-3-5-haiku-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000008, 0.000004, '{"input_tokens": 0.0000008, "output_tokens": 0.000004, "cache_creation_input_tokens": 0.000001, "input_cache_creation": 0.000001, "input_cache_creation_5m": 0.000001, "input_cache_creation_1h": 0.0000016, "cache_read_input_tokens": 0.00000008, "input_cached_tokens": 0.00000008, "input_cache_read": 0.00000008}', 'default'),
+    (201, 'claude-3.7-sonnet-20250219', '(?i)^(anthropic/)?(claude-3.7-sonnet-20250219|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-3.7-sonnet-20250219-v1:0|claude-3-7-sonnet-V1@20250219)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (202, 'claude-3-7-sonnet-latest', '(?i)^(anthropic/)?(claude-3-7-sonnet-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (203, 'claude-sonnet-4-5-20250929', '(?i)^(anthropic/)?(claude-sonnet-4-5(-20250929)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-4-5(-20250929)?-v1(:0)?|claude-sonnet-4-5-V1(@20250929)?|claude-sonnet-4-5(@20250929)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (204, 'claude-sonnet-4-5-20250929', '(?i)^(anthropic/)?(claude-sonnet-4-5(-20250929)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-4-5(-20250929)?-v1(:0)?|claude-sonnet-4-5-V1(@20250929)?|claude-sonnet-4-5(@20250929)?)$', 'large_context', 1, '(input|cache)', '>', 200000, NULL, NULL, 0.000006, 0.0000225, '{"input_tokens": 0.000006, "output_tokens": 0.0000225, "cache_creation_input_tokens": 0.0000075, "input_cache_creation": 0.0000075, "input_cache_creation_5m": 0.0000075, "input_cache_creation_1h": 0.000012, "cache_read_input_tokens": 0.0000006, "input_cached_tokens": 0.0000006, "input_cache_read": 0.0000006}', 'default'),
+    (205, 'claude-sonnet-4-20250514', '(?i)^(anthropic/)?(claude-sonnet-4(-20250514)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-4(-20250514)?-v1(:0)?|claude-sonnet-4-V1(@20250514)?|claude-sonnet-4(@20250514)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (206, 'claude-sonnet-4-20250514', '(?i)^(anthropic/)?(claude-sonnet-4(-20250514)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-4(-20250514)?-v1(:0)?|claude-sonnet-4-V1(@20250514)?|claude-sonnet-4(@20250514)?)$', 'large_context', 1, '(input|cache)', '>', 200000, NULL, NULL, 0.000006, 0.0000225, '{"input_tokens": 0.000006, "output_tokens": 0.0000225, "cache_creation_input_tokens": 0.0000075, "input_cache_creation": 0.0000075, "input_cache_creation_5m": 0.0000075, "input_cache_creation_1h": 0.000012, "cache_read_input_tokens": 0.0000006, "input_cached_tokens": 0.0000006, "input_cache_read": 0.0000006}', 'default'),
+    (207, 'claude-sonnet-4-latest', '(?i)^(anthropic/)?(claude-sonnet-4-latest)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (208, 'claude-opus-4-20250514', '(?i)^(anthropic/)?(claude-opus-4(-20250514)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4(-20250514)?-v1(:0)?|claude-opus-4(@20250514)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.000075, '{"input_tokens": 0.000015, "output_tokens": 0.000075, "cache_creation_input_tokens": 0.00001875, "input_cache_creation": 0.00001875, "input_cache_creation_5m": 0.00001875, "input_cache_creation_1h": 0.00003, "cache_read_input_tokens": 0.0000015, "input_cached_tokens": 0.0000015, "input_cache_read": 0.0000015}', 'default'),
+    (209, 'claude-opus-4-1-20250805', '(?i)^(anthropic/)?(claude-opus-4-1(-20250805)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-1(-20250805)?-v1(:0)?|claude-opus-4-1(@20250805)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000015, 0.000075, '{"input_tokens": 0.000015, "output_tokens": 0.000075, "cache_creation_input_tokens": 0.00001875, "input_cache_creation": 0.00001875, "input_cache_creation_5m": 0.00001875, "input_cache_creation_1h": 0.00003, "cache_read_input_tokens": 0.0000015, "input_cached_tokens": 0.0000015, "input_cache_read": 0.0000015}', 'default'),
+    (210, 'claude-haiku-4-5-20251001', '(?i)^(anthropic/)?(claude-haiku-4-5(-20251001)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-haiku-4-5-20251001-v1:0|claude-4-5-haiku@20251001)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000001, 0.000005, '{"input_tokens": 0.000001, "output_tokens": 0.000005, "cache_creation_input_tokens": 0.00000125, "input_cache_creation": 0.00000125, "input_cache_creation_5m": 0.00000125, "input_cache_creation_1h": 0.000002, "cache_read_input_tokens": 0.0000001, "input_cached_tokens": 0.0000001, "input_cache_read": 0.0000001}', 'default'),
+    (211, 'claude-opus-4-5-20251101', '(?i)^(anthropic/)?(claude-opus-4-5(-20251101)?|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-5(-20251101)?-v1(:0)?|claude-opus-4-5(@20251101)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000025, '{"input_tokens": 0.000005, "output_tokens": 0.000025, "cache_creation_input_tokens": 0.00000625, "input_cache_creation": 0.00000625, "input_cache_creation_5m": 0.00000625, "input_cache_creation_1h": 0.00001, "cache_read_input_tokens": 0.0000005, "input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005}', 'default'),
+    (212, 'claude-sonnet-4-6', '(?i)^(anthropic\/)?(claude-sonnet-4-6|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-4-6(-v1(:0)?)?|claude-sonnet-4-6)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{"input_tokens": 0.000003, "output_tokens": 0.000015, "cache_creation_input_tokens": 0.00000375, "input_cache_creation": 0.00000375, "input_cache_creation_5m": 0.00000375, "input_cache_creation_1h": 0.000006, "cache_read_input_tokens": 0.0000003, "input_cached_tokens": 0.0000003, "input_cache_read": 0.0000003}', 'default'),
+    (213, 'claude-opus-4-6', '(?i)^(anthropic/)?(claude-opus-4-6|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-6-v1(:0)?|claude-opus-4-6)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000025, '{"input_tokens": 0.000005, "output_tokens": 0.000025, "cache_creation_input_tokens": 0.00000625, "input_cache_creation": 0.00000625, "input_cache_creation_5m": 0.00000625, "input_cache_creation_1h": 0.00001, "cache_read_input_tokens": 0.0000005, "input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005}', 'default'),
+    (214, 'claude-opus-4-7', '(?i)^(anthropic/)?(claude-opus-4-7|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-7-v1(:0)?|claude-opus-4-7)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000025, '{"input_tokens": 0.000005, "output_tokens": 0.000025, "cache_creation_input_tokens": 0.00000625, "input_cache_creation": 0.00000625, "input_cache_creation_5m": 0.00000625, "input_cache_creation_1h": 0.00001, "cache_read_input_tokens": 0.0000005, "input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005}', 'default'),
+    (215, 'claude-opus-4-8', '(?i)^((anthropic/)?claude-opus-4-8|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-8(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000025, '{"input_tokens": 0.000005, "output_tokens": 0.000025, "cache_creation_input_tokens": 0.00000625, "input_cache_creation": 0.00000625, "input_cache_creation_5m": 0.00000625, "input_cache_creation_1h": 0.00001, "cache_read_input_tokens": 0.0000005, "input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005}', 'default'),
+    (216, 'claude-opus-4-8', '(?i)^((anthropic/)?claude-opus-4-8|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-4-8(-v1(:0)?)?)$', 'fast', 1, NULL, NULL, NULL, 'speed', '{fast}', 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.000001, "input_cached_tokens": 0.000001, "input_cache_read": 0.000001}', 'default'),
+    (217, 'claude-fable-5', '(?i)^((anthropic/)?claude-fable-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-fable-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.000001, "input_cached_tokens": 0.000001, "input_cache_read": 0.000001}', 'default'),
+    (218, 'claude-mythos-5', '(?i)^(anthropic/)?claude-mythos-5$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.000001, "input_cached_tokens": 0.000001, "input_cache_read": 0.000001}', 'default'),
+    (219, 'claude-sonnet-5', '(?i)^((anthropic\/)?claude-sonnet-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.00001, '{"input_tokens": 0.000002, "output_tokens": 0.00001, "cache_creation_input_tokens": 0.0000025, "input_cache_creation": 0.0000025, "input_cache_creation_5m": 0.0000025, "input_cache_creation_1h": 0.000004, "cache_read_input_tokens": 0.0000002, "input_cached_tokens": 0.0000002, "input_cache_read": 0.0000002}', 'default'),
+    (220, 'claude-opus-5', '(?i)^((anthropic\/)?claude-opus-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000005, 0.000025, '{"input_tokens": 0.000005, "output_tokens": 0.000025, "cache_creation_input_tokens": 0.00000625, "input_cache_creation": 0.00000625, "input_cache_creation_5m": 0.00000625, "input_cache_creation_1h": 0.00001, "cache_read_input_tokens": 0.0000005, "input_cached_tokens": 0.0000005, "input_cache_read": 0.0000005}', 'default'),
+    (221, 'claude-opus-5', '(?i)^((anthropic\/)?claude-opus-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-5(-v1(:0)?)?)$', 'fast', 1, NULL, NULL, NULL, 'speed', '{fast}', 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.000001, "input_cached_tokens": 0.000001, "input_cache_read": 0.000001}', 'default'),
+    -- added for usertrack (not in the Langfuse list)
+    (222, 'claude-opus-5-5', '(?i)^((anthropic/)?claude-opus-5-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-5-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000004, 0.00002, '{"input_tokens": 0.000004, "output_tokens": 0.00002, "cache_creation_input_tokens": 0.000005, "input_cache_creation": 0.000005, "input_cache_creation_5m": 0.000005, "input_cache_creation_1h": 0.000008, "cache_read_input_tokens": 0.0000002, "input_cached_tokens": 0.0000002, "input_cache_read": 0.0000002}', 'default'),
+    (223, 'claude-opus-5-5', '(?i)^((anthropic/)?claude-opus-5-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-opus-5-5(-v1(:0)?)?)$', 'fast', 1, NULL, NULL, NULL, 'speed', '{fast}', 0.000008, 0.00004, '{"input_tokens": 0.000008, "output_tokens": 0.00004, "cache_creation_input_tokens": 0.00001, "input_cache_creation": 0.00001, "input_cache_creation_5m": 0.00001, "input_cache_creation_1h": 0.000016, "cache_read_input_tokens": 0.0000004, "input_cached_tokens": 0.0000004, "input_cache_read": 0.0000004}', 'default'),
+    (224, 'claude-sonnet-5-5', '(?i)^((anthropic/)?claude-sonnet-5-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-sonnet-5-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.00001, '{"input_tokens": 0.000002, "output_tokens": 0.00001, "cache_creation_input_tokens": 0.0000025, "input_cache_creation": 0.0000025, "input_cache_creation_5m": 0.0000025, "input_cache_creation_1h": 0.000004, "cache_read_input_tokens": 0.0000001, "input_cached_tokens": 0.0000001, "input_cache_read": 0.0000001}', 'default'),
+    (225, 'claude-haiku-5-5', '(?i)^((anthropic/)?claude-haiku-5-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-haiku-5-5(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000005, '{"input_tokens": 0.0000001, "output_tokens": 0.0000005, "cache_creation_input_tokens": 0.000000125, "input_cache_creation": 0.000000125, "input_cache_creation_5m": 0.000000125, "input_cache_creation_1h": 0.0000002, "cache_read_input_tokens": 0.00000001, "input_cached_tokens": 0.00000001, "input_cache_read": 0.00000001}', 'default'),
+    (226, 'claude-haiku-5-5', '(?i)^((anthropic/)?claude-haiku-5-5|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-haiku-5-5(-v1(:0)?)?)$', 'large_context', 1, '(input|cache)', '>', 100000, NULL, NULL, 0.0000005, 0.0000025, '{"input_tokens": 0.0000005, "output_tokens": 0.0000025, "cache_creation_input_tokens": 0.000000625, "input_cache_creation": 0.000000625, "input_cache_creation_5m": 0.000000625, "input_cache_creation_1h": 0.000001, "cache_read_input_tokens": 0.00000005, "input_cached_tokens": 0.00000005, "input_cache_read": 0.00000005}', 'default'),
+    (227, 'claude-fable-5-1', '(?i)^((anthropic/)?claude-fable-5-1|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-fable-5-1(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.00000025, "input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025}', 'default'),
+    (228, 'claude-mythos-5-1', '(?i)^(anthropic/)?claude-mythos-5-1$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00001, 0.00005, '{"input_tokens": 0.00001, "output_tokens": 0.00005, "cache_creation_input_tokens": 0.0000125, "input_cache_creation": 0.0000125, "input_cache_creation_5m": 0.0000125, "input_cache_creation_1h": 0.00002, "cache_read_input_tokens": 0.00000025, "input_cached_tokens": 0.00000025, "input_cache_read": 0.00000025}', 'default'),
+    (229, 'claude-fable-5-2', '(?i)^((anthropic/)?claude-fable-5-2|(eu\.|us\.|apac\.|au\.|jp\.|global\.)?anthropic\.claude-fable-5-2(-v1(:0)?)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000008, 0.00004, '{"input_tokens": 0.000008, "output_tokens": 0.00004}', 'default'),
+    -- ======================================================================
+    -- Google (Gemini API / Vertex AI): 37 models
+    -- ======================================================================
+    -- from the Langfuse default price list (commit 62751446149b)
+    (230, 'chat-bison', '(?i)^(chat-bison)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (231, 'codechat-bison-32k', '(?i)^(codechat-bison-32k)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (232, 'codechat-bison', '(?i)^(codechat-bison)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (233, 'text-bison-32k', '(?i)^(text-bison-32k)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (234, 'chat-bison-32k', '(?i)^(chat-bison-32k)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (235, 'text-unicorn', '(?i)^(text-unicorn)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.0000075, '{}', 'default'),
+    (236, 'text-bison', '(?i)^(text-bison)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (237, 'textembedding-gecko', '(?i)^(textembedding-gecko)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (238, 'textembedding-gecko-multilingual', '(?i)^(textembedding-gecko-multilingual)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (239, 'code-gecko', '(?i)^(code-gecko)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (240, 'code-bison', '(?i)^(code-bison)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (241, 'code-bison-32k', '(?i)^(code-bison-32k)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (242, 'gemini-1.0-pro-latest', '(?i)^(google(ai)?/)?(gemini-1.0-pro-latest)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000005, '{}', 'default'),
+    (243, 'gemini-1.0-pro', '(?i)^(google(ai)?/)?(gemini-1.0-pro)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000125, 0.000000375, '{}', 'default'),
+    (244, 'gemini-1.0-pro-001', '(?i)^(google(ai)?/)?(gemini-1.0-pro-001)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000125, 0.000000375, '{}', 'default'),
+    (245, 'gemini-pro', '(?i)^(google(ai)?/)?(gemini-pro)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000125, 0.000000375, '{}', 'default'),
+    (246, 'gemini-1.5-pro-latest', '(?i)^(google(ai)?/)?(gemini-1.5-pro-latest)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.0000075, '{}', 'default'),
+    (247, 'gemini-2.0-flash-001', '(?i)^(google(ai)?/)?(gemini-2.0-flash-001)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000004, '{}', 'default'),
+    (248, 'gemini-2.0-flash-lite-preview-02-05', '(?i)^(google(ai)?/)?(gemini-2.0-flash-lite-preview-02-05)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000075, 0.0000003, '{}', 'default'),
+    (249, 'gemini-2.0-flash', '(?i)^(google(ai)?/)?(gemini-2.0-flash)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000004, '{}', 'default'),
+    (250, 'gemini-2.0-flash-lite-preview', '(?i)^(google(ai)?/)?(gemini-2.0-flash-lite-preview)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000075, 0.0000003, '{}', 'default'),
+    (251, 'gemini-2.5-flash', '(?i)^(google(ai)?/)?(gemini-2.5-flash)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000003, 0.0000025, '{"input_text": 0.0000003, "input_modality_1": 0.0000003, "prompt_token_count": 0.0000003, "promptTokenCount": 0.0000003, "input_cached_tokens": 0.00000003, "cached_content_token_count": 0.00000003, "output_text": 0.0000025, "output_modality_1": 0.0000025, "candidates_token_count": 0.0000025, "candidatesTokenCount": 0.0000025, "thoughtsTokenCount": 0.0000025, "thoughts_token_count": 0.0000025, "output_reasoning_tokens": 0.0000025, "output_reasoning": 0.0000025, "input_audio_tokens": 0.000001}', 'default'),
+    (252, 'gemini-2.5-flash-lite', '(?i)^(google(ai)?/)?(gemini-2.5-flash-lite)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000004, '{"input_text": 0.0000001, "input_modality_1": 0.0000001, "prompt_token_count": 0.0000001, "promptTokenCount": 0.0000001, "input_cached_tokens": 0.00000001, "cached_content_token_count": 0.00000001, "output_text": 0.0000004, "output_modality_1": 0.0000004, "candidates_token_count": 0.0000004, "candidatesTokenCount": 0.0000004, "thoughtsTokenCount": 0.0000004, "thoughts_token_count": 0.0000004, "output_reasoning_tokens": 0.0000004, "output_reasoning": 0.0000004, "input_audio_tokens": 0.0000003}', 'default'),
+    (253, 'gemini-2.5-pro', '(?i)^(google(ai)?/)?(gemini-2.5-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000125, 0.00001, '{"input_text": 0.00000125, "input_modality_1": 0.00000125, "prompt_token_count": 0.00000125, "promptTokenCount": 0.00000125, "input_cached_tokens": 0.000000125, "cached_content_token_count": 0.000000125, "output_text": 0.00001, "output_modality_1": 0.00001, "candidates_token_count": 0.00001, "candidatesTokenCount": 0.00001, "thoughtsTokenCount": 0.00001, "thoughts_token_count": 0.00001, "output_reasoning_tokens": 0.00001, "output_reasoning": 0.00001}', 'default'),
+    (254, 'gemini-2.5-pro', '(?i)^(google(ai)?/)?(gemini-2.5-pro)$', 'large_context', 1, '(input|prompt|cached)', '>', 200000, NULL, NULL, 0.0000025, 0.000015, '{"input_text": 0.0000025, "input_modality_1": 0.0000025, "prompt_token_count": 0.0000025, "promptTokenCount": 0.0000025, "input_cached_tokens": 0.00000025, "cached_content_token_count": 0.00000025, "output_text": 0.000015, "output_modality_1": 0.000015, "candidates_token_count": 0.000015, "candidatesTokenCount": 0.000015, "thoughtsTokenCount": 0.000015, "thoughts_token_count": 0.000015, "output_reasoning_tokens": 0.000015, "output_reasoning": 0.000015}', 'default'),
+    (255, 'gemini-3-pro-preview', '(?i)^(google(ai)?/)?(gemini-3-pro-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000012, '{"input_text": 0.000002, "input_modality_1": 0.000002, "prompt_token_count": 0.000002, "promptTokenCount": 0.000002, "input_cached_tokens": 0.0000002, "cached_content_token_count": 0.0000002, "output_text": 0.000012, "output_modality_1": 0.000012, "candidates_token_count": 0.000012, "candidatesTokenCount": 0.000012, "thoughtsTokenCount": 0.000012, "thoughts_token_count": 0.000012, "output_reasoning_tokens": 0.000012, "output_reasoning": 0.000012, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (256, 'gemini-3-pro-preview', '(?i)^(google(ai)?/)?(gemini-3-pro-preview)$', 'large_context', 1, '(input|prompt|cached)', '>', 200000, NULL, NULL, 0.000004, 0.000018, '{"input_text": 0.000004, "input_modality_1": 0.000004, "prompt_token_count": 0.000004, "promptTokenCount": 0.000004, "input_cached_tokens": 0.0000004, "cached_content_token_count": 0.0000004, "output_text": 0.000018, "output_modality_1": 0.000018, "candidates_token_count": 0.000018, "candidatesTokenCount": 0.000018, "thoughtsTokenCount": 0.000018, "thoughts_token_count": 0.000018, "output_reasoning_tokens": 0.000018, "output_reasoning": 0.000018, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (257, 'gemini-3.1-pro-preview', '(?i)^(google(ai)?/)?(gemini-3.1-pro-preview(-customtools)?)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000012, '{"input_modality_1": 0.000002, "input_text": 0.000002, "prompt_token_count": 0.000002, "promptTokenCount": 0.000002, "input_cached_tokens": 0.0000002, "cached_content_token_count": 0.0000002, "output_text": 0.000012, "output_modality_1": 0.000012, "candidates_token_count": 0.000012, "candidatesTokenCount": 0.000012, "thoughtsTokenCount": 0.000012, "thoughts_token_count": 0.000012, "output_reasoning_tokens": 0.000012, "output_reasoning": 0.000012, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (258, 'gemini-3.1-pro-preview', '(?i)^(google(ai)?/)?(gemini-3.1-pro-preview(-customtools)?)$', 'large_context', 1, '(input|prompt|cached)', '>', 200000, NULL, NULL, 0.000004, 0.000018, '{"input_modality_1": 0.000004, "input_text": 0.000004, "prompt_token_count": 0.000004, "promptTokenCount": 0.000004, "input_cached_tokens": 0.0000004, "cached_content_token_count": 0.0000004, "output_text": 0.000018, "output_modality_1": 0.000018, "candidates_token_count": 0.000018, "candidatesTokenCount": 0.000018, "thoughtsTokenCount": 0.000018, "thoughts_token_count": 0.000018, "output_reasoning_tokens": 0.000018, "output_reasoning": 0.000018, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (259, 'gemini-3.5-flash', '(?i)^(google(ai)?/)?(gemini-3.5-flash)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000015, 0.000009, '{"input_modality_1": 0.0000015, "input_text": 0.0000015, "prompt_token_count": 0.0000015, "promptTokenCount": 0.0000015, "input_cached_tokens": 0.00000015, "cached_content_token_count": 0.00000015, "output_text": 0.000009, "output_modality_1": 0.000009, "candidates_token_count": 0.000009, "candidatesTokenCount": 0.000009, "thoughtsTokenCount": 0.000009, "thoughts_token_count": 0.000009, "output_reasoning_tokens": 0.000009, "output_reasoning": 0.000009, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (260, 'gemini-3-flash-preview', '(?i)^(google(ai)?/)?(gemini-3-flash-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.000003, '{"input_text": 0.0000005, "input_modality_1": 0.0000005, "prompt_token_count": 0.0000005, "promptTokenCount": 0.0000005, "input_cached_tokens": 0.00000005, "cached_content_token_count": 0.00000005, "output_text": 0.000003, "output_modality_1": 0.000003, "candidates_token_count": 0.000003, "candidatesTokenCount": 0.000003, "thoughtsTokenCount": 0.000003, "thoughts_token_count": 0.000003, "output_reasoning_tokens": 0.000003, "output_reasoning": 0.000003, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (261, 'gemini-3.1-flash-lite', '(?i)^(google(ai)?/)?(gemini-3.1-flash-lite)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000015, '{"input_modality_1": 0.00000025, "input_text": 0.00000025, "prompt_token_count": 0.00000025, "promptTokenCount": 0.00000025, "input_cached_tokens": 0.000000025, "cached_content_token_count": 0.000000025, "output_text": 0.0000015, "output_modality_1": 0.0000015, "candidates_token_count": 0.0000015, "candidatesTokenCount": 0.0000015, "thoughtsTokenCount": 0.0000015, "thoughts_token_count": 0.0000015, "output_reasoning_tokens": 0.0000015, "output_reasoning": 0.0000015, "input_audio_tokens": 0.0000005, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (262, 'gemini-3.1-flash-lite-preview', '(?i)^(google(ai)?/)?(gemini-3.1-flash-lite-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000025, 0.0000015, '{"input_modality_1": 0.00000025, "input_text": 0.00000025, "prompt_token_count": 0.00000025, "promptTokenCount": 0.00000025, "input_cached_tokens": 0.000000025, "cached_content_token_count": 0.000000025, "output_text": 0.0000015, "output_modality_1": 0.0000015, "candidates_token_count": 0.0000015, "candidatesTokenCount": 0.0000015, "thoughtsTokenCount": 0.0000015, "thoughts_token_count": 0.0000015, "output_reasoning_tokens": 0.0000015, "output_reasoning": 0.0000015, "input_audio_tokens": 0.0000005, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (263, 'gemini-live-2.5-flash-native-audio', '(?i)^(google/)?(gemini-live-2.5-flash-native-audio)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_text": 0.0000005, "input_audio": 0.000003, "input_image": 0.000003, "output_text": 0.000002, "output_audio": 0.000012}', 'default'),
+    (264, 'gemini-3.6-flash', '(?i)^(google(ai)?/)?(gemini-3.6-flash)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000075, 0.00000375, '{"input_text": 0.00000075, "input_modality_1": 0.00000075, "prompt_token_count": 0.00000075, "promptTokenCount": 0.00000075, "input_cached_tokens": 0.000000075, "cached_content_token_count": 0.000000075, "output_text": 0.00000375, "output_modality_1": 0.00000375, "candidates_token_count": 0.00000375, "candidatesTokenCount": 0.00000375, "thoughtsTokenCount": 0.00000375, "thoughts_token_count": 0.00000375, "output_reasoning_tokens": 0.00000375, "output_reasoning": 0.00000375, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (265, 'gemini-3.7-flash', '(?i)^(google(ai)?/)?(gemini-3.7-flash)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000075, 0.00000375, '{"input_text": 0.00000075, "input_modality_1": 0.00000075, "prompt_token_count": 0.00000075, "promptTokenCount": 0.00000075, "input_cached_tokens": 0.000000075, "cached_content_token_count": 0.000000075, "output_text": 0.00000375, "output_modality_1": 0.00000375, "candidates_token_count": 0.00000375, "candidatesTokenCount": 0.00000375, "thoughtsTokenCount": 0.00000375, "thoughts_token_count": 0.00000375, "output_reasoning_tokens": 0.00000375, "output_reasoning": 0.00000375, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    (266, 'gemini-3.5-flash-lite', '(?i)^(google(ai)?/)?(gemini-3.5-flash-lite)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000003, 0.0000025, '{"input_text": 0.0000003, "input_modality_1": 0.0000003, "prompt_token_count": 0.0000003, "promptTokenCount": 0.0000003, "input_cached_tokens": 0.00000003, "cached_content_token_count": 0.00000003, "output_text": 0.0000025, "output_modality_1": 0.0000025, "candidates_token_count": 0.0000025, "candidatesTokenCount": 0.0000025, "thoughtsTokenCount": 0.0000025, "thoughts_token_count": 0.0000025, "output_reasoning_tokens": 0.0000025, "output_reasoning": 0.0000025, "grounding_queries": 0.014, "groundingQueries": 0.014, "web_search_queries": 0.014, "webSearchQueries": 0.014}', 'default'),
+    -- added for usertrack (not in the Langfuse list)
+    (267, 'gemini-embedding-001', '(?i)^(google(ai)?/|models/)?(gemini-embedding-001)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00000015}', 'default'),
+    (268, 'gemini-embedding-2-preview', '(?i)^(google(ai)?/|models/)?(gemini-embedding-2-preview)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000002}', 'default'),
+    (269, 'text-embedding-005', '(?i)^(google/|vertex_ai/)?(text-embedding-00[45]|text-multilingual-embedding-002)(@[a-zA-Z0-9]+)?$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"input_characters": 0.000000025}', 'default'),
+    -- ======================================================================
+    -- Mistral AI (La Plateforme): 19 models
+    -- ======================================================================
+    -- added for usertrack (not in the Langfuse list)
+    (270, 'mistral-large-2512', '(?i)^(mistral/|mistralai/)?(mistral-large-latest|mistral-large-2512)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (271, 'mistral-large-2411', '(?i)^(mistral/|mistralai/)?(mistral-large-2407|mistral-large-2411)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000006, '{}', 'default'),
+    (272, 'mistral-medium-2604', '(?i)^(mistral/|mistralai/)?(mistral-medium|mistral-medium-latest|mistral-medium-2604)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000015, 0.0000075, '{}', 'default'),
+    (273, 'mistral-medium-2508', '(?i)^(mistral/|mistralai/)?(mistral-medium-2505|mistral-medium-2508)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000004, 0.000002, '{}', 'default'),
+    (274, 'mistral-small-2603', '(?i)^(mistral/|mistralai/)?(mistral-small-latest|mistral-small-2603)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.0000006, '{}', 'default'),
+    (275, 'mistral-small-2506', '(?i)^(mistral/|mistralai/)?(mistral-small-2501|mistral-small-2503|mistral-small-2506)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000003, '{}', 'default'),
+    (276, 'codestral-2508', '(?i)^(mistral/|mistralai/)?(codestral-latest|codestral-2501|codestral-2508)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000003, 0.0000009, '{}', 'default'),
+    (277, 'ministral-3b-2512', '(?i)^(mistral/|mistralai/)?(ministral-3b-latest|ministral-3b-2512)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000001, '{}', 'default'),
+    (278, 'ministral-8b-2512', '(?i)^(mistral/|mistralai/)?(ministral-8b-latest|ministral-8b-2512)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.00000015, '{}', 'default'),
+    (279, 'ministral-14b-2512', '(?i)^(mistral/|mistralai/)?(ministral-14b-latest|ministral-14b-2512)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.0000002, '{}', 'default'),
+    (280, 'pixtral-large-2411', '(?i)^(mistral/|mistralai/)?(pixtral-large-latest|pixtral-large-2411|mistral-large-pixtral-2411)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000006, '{}', 'default'),
+    (281, 'pixtral-12b-2409', '(?i)^(mistral/|mistralai/)?(pixtral-12b|pixtral-12b-latest|pixtral-12b-2409)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.00000015, '{}', 'default'),
+    (282, 'magistral-medium-latest', '(?i)^(mistral/|mistralai/)?(magistral-medium-latest|magistral-medium-[0-9]{4})$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000002, 0.000005, '{}', 'default'),
+    (283, 'magistral-small-latest', '(?i)^(mistral/|mistralai/)?(magistral-small-latest|magistral-small-[0-9]{4})$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (284, 'devstral-2512', '(?i)^(mistral/|mistralai/)?(devstral-latest|devstral-2512|devstral-medium-latest|devstral-medium-2507)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000004, 0.000002, '{}', 'default'),
+    (285, 'devstral-small-latest', '(?i)^(mistral/|mistralai/)?(devstral-small-latest|devstral-small-[0-9]{4})$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000001, 0.0000003, '{}', 'default'),
+    (286, 'open-mistral-nemo', '(?i)^(mistral/|mistralai/)?(open-mistral-nemo|open-mistral-nemo-2407|mistral-tiny-latest|mistral-tiny-2407)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.00000015, '{}', 'default'),
+    (287, 'mistral-embed', '(?i)^(mistral/|mistralai/)?(mistral-embed|mistral-embed-2312)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (288, 'codestral-embed', '(?i)^(mistral/|mistralai/)?(codestral-embed|codestral-embed-2505)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00000015}', 'default'),
+    -- ======================================================================
+    -- Meta Llama, as hosted by Groq (GroqCloud): 5 models
+    -- ======================================================================
+    -- added for usertrack (not in the Langfuse list)
+    (289, 'llama-3.1-8b-instant', '(?i)^(groq/)?(llama-3.1-8b-instant)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000005, 0.00000008, '{}', 'default'),
+    (290, 'llama-3.3-70b-versatile', '(?i)^(groq/)?(llama-3.3-70b-versatile)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000059, 0.00000079, '{}', 'default'),
+    (291, 'meta-llama/llama-4-scout-17b-16e-instruct', '(?i)^(groq/)?(meta-llama/llama-4-scout-17b-16e-instruct)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000011, 0.00000034, '{}', 'default'),
+    (292, 'meta-llama/llama-4-maverick-17b-128e-instruct', '(?i)^(groq/)?(meta-llama/llama-4-maverick-17b-128e-instruct)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.0000006, '{}', 'default'),
+    (293, 'meta-llama/llama-guard-4-12b', '(?i)^(groq/)?(meta-llama/llama-guard-4-12b)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000002, 0.0000002, '{}', 'default'),
+    -- ======================================================================
+    -- DeepSeek: 4 models
+    -- ======================================================================
+    -- added for usertrack (not in the Langfuse list)
+    (294, 'deepseek-chat', '(?i)^(deepseek/|deepseek-ai/)?(deepseek-chat)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000014, 0.00000028, '{"input_cached_tokens": 0.0000000028, "input_cache_read": 0.0000000028, "cache_read_input_tokens": 0.0000000028, "prompt_cache_hit_tokens": 0.0000000028}', 'default'),
+    (295, 'deepseek-reasoner', '(?i)^(deepseek/|deepseek-ai/)?(deepseek-reasoner)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000014, 0.00000028, '{"input_cached_tokens": 0.0000000028, "input_cache_read": 0.0000000028, "cache_read_input_tokens": 0.0000000028, "prompt_cache_hit_tokens": 0.0000000028, "output_reasoning_tokens": 0.00000028, "output_reasoning": 0.00000028, "reasoning_tokens": 0.00000028}', 'default'),
+    (296, 'deepseek-v4-flash', '(?i)^(deepseek/|deepseek-ai/)?(deepseek-v4-flash)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000014, 0.00000028, '{"input_cached_tokens": 0.0000000028, "input_cache_read": 0.0000000028, "cache_read_input_tokens": 0.0000000028, "prompt_cache_hit_tokens": 0.0000000028, "output_reasoning_tokens": 0.00000028, "output_reasoning": 0.00000028, "reasoning_tokens": 0.00000028}', 'default'),
+    (297, 'deepseek-v4-pro', '(?i)^(deepseek/|deepseek-ai/)?(deepseek-v4-pro)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000000435, 0.00000087, '{"input_cached_tokens": 0.000000003625, "input_cache_read": 0.000000003625, "cache_read_input_tokens": 0.000000003625, "prompt_cache_hit_tokens": 0.000000003625, "output_reasoning_tokens": 0.00000087, "output_reasoning": 0.00000087, "reasoning_tokens": 0.00000087}', 'default'),
+    -- ======================================================================
+    -- Cohere: 10 models
+    -- ======================================================================
+    -- added for usertrack (not in the Langfuse list)
+    (298, 'command-a-03-2025', '(?i)^(cohere/|cohere_chat/)?(command-a-03-2025|command-a)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.00001, '{}', 'default'),
+    (299, 'command-r-plus-08-2024', '(?i)^(cohere/|cohere_chat/)?(command-r-plus-08-2024)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000025, 0.00001, '{}', 'default'),
+    (300, 'command-r-plus', '(?i)^(cohere/|cohere_chat/)?(command-r-plus|command-r-plus-04-2024)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.000003, 0.000015, '{}', 'default'),
+    (301, 'command-r-08-2024', '(?i)^(cohere/|cohere_chat/)?(command-r-08-2024)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.00000015, 0.0000006, '{}', 'default'),
+    (302, 'command-r', '(?i)^(cohere/|cohere_chat/)?(command-r|command-r-03-2024)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000005, 0.0000015, '{}', 'default'),
+    (303, 'command-r7b-12-2024', '(?i)^(cohere/|cohere_chat/)?(command-r7b-12-2024)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, 0.0000000375, 0.00000015, '{}', 'default'),
+    (304, 'embed-v4.0', '(?i)^(cohere/|cohere_chat/)?(embed-v4.0)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.00000012}', 'default'),
+    (305, 'embed-english-v3.0', '(?i)^(cohere/|cohere_chat/)?(embed-english-v3.0|embed-multilingual-v3.0|embed-english-light-v3.0|embed-multilingual-light-v3.0)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"total": 0.0000001}', 'default'),
+    (306, 'rerank-v3.5', '(?i)^(cohere/|cohere_chat/)?(rerank-v3.5)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"search_units": 0.002}', 'default'),
+    (307, 'rerank-v4.0-fast', '(?i)^(cohere/|cohere_chat/)?(rerank-v4.0-fast)$', 'default', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"search_units": 0.002}', 'default');

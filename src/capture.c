@@ -102,6 +102,7 @@ typedef struct Columns
 	AttrNumber	input_cost;
 	AttrNumber	output_cost;
 	AttrNumber	total_cost;
+	AttrNumber	computed_total_cost;
 	AttrNumber	level;
 } Columns;
 
@@ -452,7 +453,10 @@ read_observation(TupleTableSlot *slot, const Columns *c, InputRow *row)
 						   row->id, row->m.input_tokens, row->m.output_tokens),
 				 errhint("Send total_tokens, or token counts whose sum fits in bigint.")));
 
-	/* cost = coalesce(total_cost, input_cost + output_cost, 0) */
+	/*
+	 * cost = coalesce(total_cost, input_cost + output_cost,
+	 *                 computed_total_cost, 0)
+	 */
 	d = slot_getattr(slot, c->total_cost, &isnull);
 	if (!isnull)
 		row->m.model_cost = DatumGetNumericCopy(d);
@@ -469,6 +473,12 @@ read_observation(TupleTableSlot *slot, const Columns *c, InputRow *row)
 			row->m.model_cost = DatumGetNumericCopy(in);
 		else if (!out_null)
 			row->m.model_cost = DatumGetNumericCopy(out);
+		else
+		{
+			d = slot_getattr(slot, c->computed_total_cost, &isnull);
+			if (!isnull)
+				row->m.model_cost = DatumGetNumericCopy(d);
+		}
 	}
 
 	d = slot_getattr(slot, c->level, &isnull);
@@ -557,6 +567,7 @@ usertrack_observations_changed(PG_FUNCTION_ARGS)
 	c.input_cost = column_number(desc, "input_cost");
 	c.output_cost = column_number(desc, "output_cost");
 	c.total_cost = column_number(desc, "total_cost");
+	c.computed_total_cost = column_number(desc, "computed_total_cost");
 	c.level = column_number(desc, "level");
 
 	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))

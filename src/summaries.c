@@ -859,8 +859,8 @@ typedef struct Maintenance
 } Maintenance;
 
 /* The owner of the extension, looked up once per transaction. */
-static Oid
-extension_owner(void)
+Oid
+usertrack_extension_owner(void)
 {
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	static Oid	cached_owner = InvalidOid;
@@ -905,7 +905,7 @@ begin_maintenance(Maintenance *m)
 {
 	m->work = CurrentMemoryContext;
 	GetUserIdAndSecContext(&m->save_userid, &m->save_sec_context);
-	SetUserIdAndSecContext(extension_owner(),
+	SetUserIdAndSecContext(usertrack_extension_owner(),
 						   m->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	m->save_nestlevel = NewGUCNestLevel();

@@ -116,6 +116,9 @@ extern bool same_keys(const Attribution *a, const Attribution *b);
 extern void apply_changes(TraceChange **changes, int nchanges);
 extern void apply_truncate(InputTable table);
 
+/* summaries.c: the owner of the extension, as whom maintenance runs */
+extern Oid	usertrack_extension_owner(void);
+
 /* validate.c */
 extern DateADT usertrack_utc_day(TimestampTz ts);
 

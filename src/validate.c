@@ -207,7 +207,8 @@ usertrack_trace_is_valid(PG_FUNCTION_ARGS)
  * observation_is_valid(id, trace_id, parent_observation_id, type, level,
  *     start_time, end_time, completion_start_time,
  *     input_tokens, output_tokens, total_tokens,
- *     input_cost, output_cost, total_cost)
+ *     input_cost, output_cost, total_cost,
+ *     computed_input_cost, computed_output_cost, computed_total_cost)
  */
 Datum
 usertrack_observation_is_valid(PG_FUNCTION_ARGS)
@@ -219,7 +220,8 @@ usertrack_observation_is_valid(PG_FUNCTION_ARGS)
 		"input_tokens", "output_tokens", "total_tokens"
 	};
 	static const char *const cost_columns[] = {
-		"input_cost", "output_cost", "total_cost"
+		"input_cost", "output_cost", "total_cost",
+		"computed_input_cost", "computed_output_cost", "computed_total_cost"
 	};
 	static const char *const time_columns[] = {
 		"start_time", "end_time", "completion_start_time"
@@ -236,7 +238,7 @@ usertrack_observation_is_valid(PG_FUNCTION_ARGS)
 	for (int i = 0; i < 3; i++)
 		check_count(kind, table, id, token_columns[i], PG_ARGISNULL(8 + i),
 					PG_ARGISNULL(8 + i) ? 0 : PG_GETARG_INT64(8 + i));
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 6; i++)
 		check_cost(kind, table, id, cost_columns[i], PG_ARGISNULL(11 + i),
 				   PG_ARGISNULL(11 + i) ? NULL : PG_GETARG_NUMERIC(11 + i));
 	PG_RETURN_BOOL(true);

@@ -41,8 +41,15 @@
  * (and "VERIFY ..." for rows of verify()).  With several clients it sets
  * deadlock_timeout to 20ms when allowed (superuser), to keep runs short.
  *
- * Observations use model names that match no price, so that their cost is
- * only what the client supplied.
+ * Cost: the run first writes its own model prices (price_rows below: a
+ * model with a parameter tier and a usage tier, a model with one price, a
+ * shorter catch-all pattern) and observations name those models, a model
+ * without a price, and case variants.  The oracle prices every observation
+ * itself, in C, from the same price list (price_of below), checks each
+ * stored computed_total_cost, and counts the supplied cost where there is
+ * one, else the computed one.  At the end the run adds a dated price for
+ * one model, calls recalculate_costs() with a random filter that covers the
+ * affected rows, checks the count it returns, and compares everything again.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -63,6 +70,7 @@ typedef long long int64;
 #define CHECK_EVERY 500
 #define MAX_DIFFS_SHOWN 20
 #define MAX_ROWS 8
+#define NCOLS(a) ((int) (sizeof(a) / sizeof(a[0])))
 
 /* 2024-03-09 00:00:00 UTC; the US switch to summer time is the day after */
 #define BASE_MICROS 1709942400000000LL
@@ -516,8 +524,8 @@ exec_copy(client_t *c, const char *cmd, const char *data)
 
 typedef struct
 {
-	char		v[16][96];
-	int			isnull[16];
+	char		v[24][96];
+	int			isnull[24];
 } genrow;
 
 static void
@@ -667,16 +675,127 @@ static const int trace_col_pct[T_NCOL] = {100, 85, 60, 92, 75, 30, 30, 20, 30, 2
 enum
 {
 	O_ID, O_TRACE, O_PARENT, O_TYPE, O_NAME, O_START, O_END, O_MODEL, O_IN,
-	O_OUT, O_TOT, O_INCOST, O_OUTCOST, O_TOTCOST, O_LEVEL, O_USAGE, O_NCOL
+	O_OUT, O_TOT, O_INCOST, O_OUTCOST, O_TOTCOST, O_LEVEL, O_USAGE, O_PARAMS,
+	O_NCOL
 };
 static const char *const obs_cols[O_NCOL] = {
 	"id", "trace_id", "parent_observation_id", "type", "name", "start_time",
 	"end_time", "model", "input_tokens", "output_tokens", "total_tokens",
-	"input_cost", "output_cost", "total_cost", "level", "usage_details"
+	"input_cost", "output_cost", "total_cost", "level", "usage_details",
+	"model_parameters"
 };
 static const int obs_col_pct[O_NCOL] = {
-	100, 100, 20, 80, 50, 92, 80, 50, 88, 88, 88, 85, 85, 85, 85, 15
+	100, 100, 20, 80, 50, 92, 80, 50, 88, 88, 88, 85, 85, 85, 85, 15, 40
 };
+
+/* ------------------------------------------------------------------------
+ * Model prices.  Prices are in billionths per token, costs in billionths.
+ * ------------------------------------------------------------------------ */
+
+#define COST_SCALE 1000000000LL
+/* observations of difftest-model-b from here on get the later price */
+#define PRICE_CHANGE_MICROS (BASE_MICROS + 2 * DAY_MICROS)
+
+static const char *const price_rows[] = {
+	"('difftest-model-a', '^difftest-model-a$', '-infinity', 'default', 0, NULL, NULL, NULL, NULL, NULL,"
+	" 0.000002, 0.000008, '{\"cached\": 0.000001}')",
+	"('difftest-model-a', '^difftest-model-a$', '-infinity', 'flex', 1, NULL, NULL, NULL, 'service_tier', '{flex}',"
+	" 0.000001, 0.000004, '{\"cached\": 0.0000005}')",
+	"('difftest-model-a', '^difftest-model-a$', '-infinity', 'large', 2, '^input$', '>', 100000, NULL, NULL,"
+	" 0.000004, 0.000016, '{\"cached\": 0.000002}')",
+	"('difftest-model-b', '^difftest-model-b$', '-infinity', 'default', 0, NULL, NULL, NULL, NULL, NULL,"
+	" 0.0000005, 0.0000015, '{}')",
+	"('difftest catch-all', '^difftest-model-', '-infinity', 'default', 0, NULL, NULL, NULL, NULL, NULL,"
+	" 0.0000001, 0.0000001, '{}')",
+	NULL
+};
+
+/* the price added at the end, from PRICE_CHANGE_MICROS */
+static const char *const later_price_row =
+	"('difftest-model-b', '^difftest-model-b$', '2024-03-11 00:00:00+00', 'default', 0, NULL, NULL, NULL, NULL, NULL,"
+	" 0.000001, 0.000003, '{\"cached\": 0.0000001, \"audio\": 0.00000002}')";
+
+static const char *const model_names[] = {
+	"difftest-model-a", "DIFFTEST-MODEL-A", "difftest-model-b",
+	"difftest-model-c", "other-model-z"
+};
+static const int model_pct[] = {30, 10, 35, 15, 10};
+
+/* 0: the prices of the run; 1: after later_price_row */
+static int	price_phase = 0;
+
+/* one observation as the oracle sees it; has_x says the column is set */
+typedef struct
+{
+	const char *model;
+	int64		start;
+	const char *service_tier;
+	int			has_in,
+				has_out,
+				has_tot,
+				has_cached,
+				has_audio;
+	int64		in,
+				out,
+				cached,
+				audio;
+} priced_obs;
+
+/*
+ * The cost the price list gives an observation, in billionths, or -1 when
+ * it has none (no model, no usage, no matching price).  Written from the
+ * list above, sharing nothing with the extension: exact name (ignoring
+ * case) beats the catch-all pattern; the parameter tier comes before the
+ * usage tier; difftest-model-b has no price for cached or audio tokens
+ * until the later price, which applies from PRICE_CHANGE_MICROS.
+ */
+static int64
+price_of(const priced_obs *p)
+{
+	int64		pin,
+				pout,
+				pcached = -1,
+				paudio = -1,
+				cost = 0;
+	char		lower[64];
+	size_t		i;
+
+	if (p->model == NULL ||
+		!(p->has_in || p->has_out || p->has_tot || p->has_cached || p->has_audio))
+		return -1;
+	for (i = 0; p->model[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char) ((p->model[i] >= 'A' && p->model[i] <= 'Z') ? p->model[i] + 32 : p->model[i]);
+	lower[i] = '\0';
+	if (strcmp(lower, "difftest-model-a") == 0)
+	{
+		if (p->service_tier && strcmp(p->service_tier, "flex") == 0)
+			pin = 1000, pout = 4000, pcached = 500;
+		else if (p->has_in && p->in > 100000)
+			pin = 4000, pout = 16000, pcached = 2000;
+		else
+			pin = 2000, pout = 8000, pcached = 1000;
+	}
+	else if (strcmp(lower, "difftest-model-b") == 0)
+	{
+		if (price_phase == 1 && p->start >= PRICE_CHANGE_MICROS)
+			pin = 1000, pout = 3000, pcached = 100, paudio = 20;
+		else
+			pin = 500, pout = 1500;
+	}
+	else if (strncmp(lower, "difftest-model-", 15) == 0)
+		pin = 100, pout = 100;
+	else
+		return -1;
+	if (p->has_in)
+		cost += p->in * pin;
+	if (p->has_out)
+		cost += p->out * pout;
+	if (p->has_cached && pcached >= 0)
+		cost += p->cached * pcached;
+	if (p->has_audio && paudio >= 0)
+		cost += p->audio * paudio;
+	return cost;
+}
 
 enum
 {
@@ -792,7 +911,14 @@ gen_observation(client_t *c, genrow *r)
 	if (pct(c, 30))
 		set_null(r, O_MODEL);
 	else
-		set_val(r, O_MODEL, pct(c, 50) ? "difftest-model-a" : "difftest-model-b");
+	{
+		int			k = rnd(c, 100),
+					m = 0;
+
+		while (k >= model_pct[m])
+			k -= model_pct[m++];
+		set_val(r, O_MODEL, model_names[m]);
+	}
 #define TOKENS(col, nullpct) \
 	do { \
 		if (pct(c, nullpct)) set_null(r, col); \
@@ -828,8 +954,27 @@ gen_observation(client_t *c, genrow *r)
 		set_null(r, O_USAGE);
 	else
 	{
-		snprintf(buf, sizeof(buf), "{\"cached\": %d}", rnd(c, 100));
+		int			k = rnd(c, 3);
+
+		if (k == 0)
+			snprintf(buf, sizeof(buf), "{\"cached\": %d}", rnd(c, 100));
+		else if (k == 1)
+			snprintf(buf, sizeof(buf), "{\"cached\": %d, \"audio\": %d}", rnd(c, 100), rnd(c, 5000));
+		else
+			snprintf(buf, sizeof(buf), "{\"audio\": %d}", rnd(c, 5000));
 		set_val(r, O_USAGE, buf);
+	}
+	switch (rnd(c, 3))
+	{
+		case 0:
+			set_null(r, O_PARAMS);
+			break;
+		case 1:
+			set_val(r, O_PARAMS, "{\"service_tier\": \"flex\"}");
+			break;
+		default:
+			set_val(r, O_PARAMS, "{\"service_tier\": \"default\", \"temperature\": 0.5}");
+			break;
 	}
 }
 
@@ -1365,7 +1510,27 @@ op_update_observations(client_t *c)
 		}
 	}
 	else if (r < 93)
-		sb_puts(b, pct(c, 50) ? "name = 'renamed'" : "model = 'difftest-model-c', metadata = '{}'");
+	{
+		switch (rnd(c, 5))
+		{
+			case 0:
+				sb_puts(b, "name = 'renamed'");
+				break;
+			case 1:
+				sb_puts(b, "model = 'difftest-model-c', metadata = '{}'");
+				break;
+			case 2:
+				sb_printf(b, "model = '%s'", model_names[rnd(c, NCOLS(model_names))]);
+				break;
+			case 3:
+				sb_puts(b, pct(c, 50) ? "model_parameters = '{\"service_tier\": \"flex\"}'"
+						: "model_parameters = NULL");
+				break;
+			default:
+				sb_printf(b, "usage_details = '{\"cached\": %d}'", rnd(c, 100));
+				break;
+		}
+	}
 	else
 	{
 		sb_printf(b, "id = 'o%03d' WHERE id = 'o%03d'", rnd(c, N_OBS_IDS), rnd(c, N_OBS_IDS));
@@ -1797,7 +1962,6 @@ static const vcol totals_cols[] = {
 	{"user_cost_share", "user_cost_share", K_COST},
 };
 
-#define NCOLS(a) ((int) (sizeof(a) / sizeof(a[0])))
 
 static const viewdef views[] = {
 	{"all_users", 1, NCOLS(all_users_cols), all_users_cols},
@@ -1893,13 +2057,13 @@ fmt_cost(int64 m)
 {
 	char		buf[48];
 
-	snprintf(buf, sizeof(buf), "%s%lld.%06lld", m < 0 ? "-" : "",
-			 (m < 0 ? -m : m) / 1000000, (m < 0 ? -m : m) % 1000000);
+	snprintf(buf, sizeof(buf), "%s%lld.%09lld", m < 0 ? "-" : "",
+			 (m < 0 ? -m : m) / COST_SCALE, (m < 0 ? -m : m) % COST_SCALE);
 	return xstrdup(buf);
 }
 
 /*
- * numeric text to millionths; returns 0 when it has more than 6 nonzero
+ * numeric text to billionths; returns 0 when it has more than 9 nonzero
  * decimals or is not a plain decimal (then the canonical form is the text)
  */
 static int
@@ -1921,7 +2085,7 @@ parse_cost(const char *s, int64 *out)
 	{
 		for (s++; *s >= '0' && *s <= '9'; s++)
 		{
-			if (dec < 6)
+			if (dec < 9)
 			{
 				v = v * 10 + (*s - '0');
 				dec++;
@@ -1931,9 +2095,9 @@ parse_cost(const char *s, int64 *out)
 			digits++;
 		}
 	}
-	if (*s != '\0' || digits == 0 || digits > 17)
+	if (*s != '\0' || digits == 0 || digits > 18)
 		return 0;
-	for (; dec < 6; dec++)
+	for (; dec < 9; dec++)
 		v *= 10;
 	*out = neg ? -v : v;
 	return 1;
@@ -2078,6 +2242,17 @@ query(PGconn *conn, const char *sql)
 	return res;
 }
 
+static int	diffs_shown = 0;
+
+static void
+report_diff(const char *view, const char *key, const char *col,
+			const char *shown, const char *expected)
+{
+	if (diffs_shown++ >= MAX_DIFFS_SHOWN)
+		return;
+	printf("DIFF %s [%s] %s: shown %s, expected %s\n", view, key, col, shown, expected);
+}
+
 static int64
 cost_or_zero(oracle *o, PGresult *res, int row, int col)
 {
@@ -2137,7 +2312,10 @@ load_oracle(PGconn *conn, oracle *o)
 	res = query(conn,
 				"SELECT trace_id, input_tokens, output_tokens, total_tokens,"
 				" input_cost::text, output_cost::text, total_cost::text, level,"
-				" " EPOCH_US("start_time") ", " EPOCH_US("end_time")
+				" " EPOCH_US("start_time") ", " EPOCH_US("end_time") ","
+				" id, model, model_parameters->>'service_tier',"
+				" usage_details->>'cached', usage_details->>'audio',"
+				" computed_total_cost::text"
 				" FROM usertrack.observations");
 	if (res == NULL)
 		return 0;
@@ -2149,14 +2327,51 @@ load_oracle(PGconn *conn, oracle *o)
 		int64		tot = getint(res, i, 3, in + out);
 		int64		cost,
 					start,
-					end;
+					end,
+					computed;
+		priced_obs p;
+
+		/* the oracle's own price, against the stored one */
+		memset(&p, 0, sizeof(p));
+		p.model = PQgetisnull(res, i, 11) ? NULL : PQgetvalue(res, i, 11);
+		p.start = getint(res, i, 8, 0);
+		p.service_tier = PQgetisnull(res, i, 12) ? NULL : PQgetvalue(res, i, 12);
+		p.has_in = !PQgetisnull(res, i, 1);
+		p.in = in;
+		p.has_out = !PQgetisnull(res, i, 2);
+		p.out = out;
+		p.has_tot = !PQgetisnull(res, i, 3);
+		p.has_cached = !PQgetisnull(res, i, 13);
+		p.cached = getint(res, i, 13, 0);
+		p.has_audio = !PQgetisnull(res, i, 14);
+		p.audio = getint(res, i, 14, 0);
+		computed = price_of(&p);
+		{
+			int64		stored = -1;
+			char		exp_text[48];
+
+			if (!PQgetisnull(res, i, 15) && !parse_cost(PQgetvalue(res, i, 15), &stored))
+				stored = -2;
+			if (stored != computed)
+			{
+				char	   *e = computed < 0 ? NULL : fmt_cost(computed);
+
+				snprintf(exp_text, sizeof(exp_text), "%s", e ? e : "NULL");
+				free(e);
+				report_diff("observations", PQgetvalue(res, i, 10),
+							"computed_total_cost",
+							PQgetisnull(res, i, 15) ? "NULL" : PQgetvalue(res, i, 15),
+							exp_text);
+				o->failures++;
+			}
+		}
 
 		if (!PQgetisnull(res, i, 6))
 			cost = cost_or_zero(o, res, i, 6);
 		else if (!PQgetisnull(res, i, 4) || !PQgetisnull(res, i, 5))
 			cost = cost_or_zero(o, res, i, 4) + cost_or_zero(o, res, i, 5);
 		else
-			cost = 0;
+			cost = computed < 0 ? 0 : computed;
 		if (t == NULL)
 			continue;			/* its trace is absent: counts for nobody */
 		start = getint(res, i, 8, 0);
@@ -2308,7 +2523,7 @@ sum_group(const oracle *o, const int *idx, int from, int to, agg *a)
 	}
 }
 
-/* round(num / den, 4) in millionths; den > 0, num >= 0 */
+/* round(num / den, 4) as a cost; den > 0, num >= 0 */
 static char *
 share(int64 num, int64 den)
 {
@@ -2316,8 +2531,8 @@ share(int64 num, int64 den)
 
 	if (den == 0)
 		return NULL;
-	q = (num * 20000 + den) / (2 * den);
-	return fmt_cost(q * 100);
+	q = (int64) (((__int128) num * 20000 + den) / (2 * (__int128) den));
+	return fmt_cost(q * (COST_SCALE / 10000));
 }
 
 static void
@@ -2542,17 +2757,6 @@ display_key(const viewdef *v, const vrow *r, char *out, size_t len)
 	}
 }
 
-static int	diffs_shown = 0;
-
-static void
-report_diff(const char *view, const char *key, const char *col,
-			const char *shown, const char *expected)
-{
-	if (diffs_shown++ >= MAX_DIFFS_SHOWN)
-		return;
-	printf("DIFF %s [%s] %s: shown %s, expected %s\n", view, key, col, shown, expected);
-}
-
 /* differences between one view and the oracle's rows for it */
 static int
 compare_view(const viewdef *v, vset *shown, vset *exp)
@@ -2672,6 +2876,100 @@ check_all(PGconn *conn, const char *when)
 	return ndiff;
 }
 
+/*
+ * The end of a run: a later price for difftest-model-b, recalculate_costs()
+ * with a filter picked by the seed (each covers the rows the price changes),
+ * its count checked, and every view compared again.
+ */
+static int
+price_change(PGconn *conn, long seed)
+{
+	static const char *const recalcs[] = {
+		"SELECT usertrack.recalculate_costs()",
+		"SELECT usertrack.recalculate_costs('model-b')",
+		"SELECT usertrack.recalculate_costs('^difftest-model-b$', '2024-03-11 00:00:00+00')",
+		"SELECT usertrack.recalculate_costs(NULL, '2024-03-10 23:00:00-01', NULL)",
+		"SELECT usertrack.recalculate_costs('DIFFTEST-MODEL-B', NULL, '2999-01-01 00:00:00+00')",
+		"SELECT usertrack.recalculate_costs(to_time => '2999-01-01', from_time => '2024-03-11')"
+	};
+	const char *recalc = recalcs[seed % NCOLS(recalcs)];
+	PGresult   *res;
+	long		expected = 0;
+	char		sql[512];
+	int			ndiff = 0;
+
+	/* the rows whose price the change replaces */
+	res = query(conn,
+				"SELECT lower(model), " EPOCH_US("start_time") ","
+				" input_tokens IS NOT NULL OR output_tokens IS NOT NULL"
+				" OR total_tokens IS NOT NULL OR usage_details->'cached' IS NOT NULL"
+				" OR usage_details->'audio' IS NOT NULL"
+				" FROM usertrack.observations WHERE model IS NOT NULL");
+	if (res == NULL)
+		return 1;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 0), "difftest-model-b") == 0 &&
+			getint(res, i, 1, 0) >= PRICE_CHANGE_MICROS &&
+			strcmp(PQgetvalue(res, i, 2), "t") == 0)
+			expected++;
+	PQclear(res);
+
+	snprintf(sql, sizeof(sql),
+			 "INSERT INTO usertrack.model_prices (model_name, match_pattern, start_date,"
+			 " tier, tier_priority, usage_pattern, usage_operator, usage_threshold,"
+			 " parameter_key, parameter_values, input_price, output_price, usage_prices)"
+			 " VALUES %s", later_price_row);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		printf("price change failed: %s", PQerrorMessage(conn));
+		PQclear(res);
+		return 1;
+	}
+	PQclear(res);
+	res = PQexec(conn, recalc);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		printf("%s failed: %s", recalc, PQerrorMessage(conn));
+		PQclear(res);
+		return 1;
+	}
+	if (strtol(PQgetvalue(res, 0, 0), NULL, 10) != expected)
+	{
+		PGresult   *dbg;
+
+		printf("DIFF %s: returned %s, expected %ld\n", recalc, PQgetvalue(res, 0, 0), expected);
+		ndiff++;
+		dbg = PQexec(conn, "SELECT id, model, start_time, computed_total_cost, price_id, (usertrack.compute_cost(model, start_time, model_parameters, input_tokens, output_tokens, total_tokens, usage_details)).* FROM usertrack.observations WHERE lower(model) = 'difftest-model-b' AND start_time >= '2024-03-11 00:00:00+00'");
+		for (int i = 0; i < PQntuples(dbg); i++)
+		{
+			printf("DEBUG");
+			for (int j = 0; j < PQnfields(dbg); j++)
+				printf(" %s", PQgetvalue(dbg, i, j));
+			printf("\n");
+		}
+		PQclear(dbg);
+	}
+	else
+		printf("price change: %s recalculated %ld observations\n", recalc, expected);
+	PQclear(res);
+	price_phase = 1;
+	ndiff += check_all(conn, "after the price change");
+	if (ndiff == 0 && maintenance_mode != MODE_IMMEDIATE)
+	{
+		res = PQexec(conn, "CALL usertrack.refresh(1000)");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			printf("refresh failed: %s", PQerrorMessage(conn));
+			ndiff++;
+		}
+		PQclear(res);
+		if (ndiff == 0)
+			ndiff += check_all(conn, "after the price change and a refresh");
+	}
+	return ndiff;
+}
+
 /* ------------------------------------------------------------------------
  * main
  * ------------------------------------------------------------------------ */
@@ -2776,11 +3074,31 @@ main(int argc, char **argv)
 		setup.idx = -1;
 		if (exec_sql(&setup, "SET client_min_messages = warning") != X_OK ||
 			exec_sql(&setup, "CREATE EXTENSION IF NOT EXISTS usertrack") != X_OK ||
-			exec_sql(&setup, "TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores") != X_OK)
+			exec_sql(&setup, "TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores") != X_OK ||
+			exec_sql(&setup, "DELETE FROM usertrack.model_prices WHERE source = 'operator'") != X_OK)
 		{
 			printf("difftest seed=%ld ops=%ld clients=%d: FAILED (setup)\n", seed, ops, nclients);
 			return 1;
 		}
+	}
+
+	for (i = 0; price_rows[i]; i++)
+	{
+		char		sql[512];
+
+		snprintf(sql, sizeof(sql),
+				 "INSERT INTO usertrack.model_prices (model_name, match_pattern, start_date,"
+				 " tier, tier_priority, usage_pattern, usage_operator, usage_threshold,"
+				 " parameter_key, parameter_values, input_price, output_price, usage_prices)"
+				 " VALUES %s", price_rows[i]);
+		res = PQexec(conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			printf("difftest: cannot write prices: %s", PQerrorMessage(conn));
+			printf("difftest seed=%ld ops=%ld clients=%d: FAILED (setup)\n", seed, ops, nclients);
+			return 1;
+		}
+		PQclear(res);
 	}
 
 	clients = xmalloc(sizeof(client_t) * (size_t) nclients);
@@ -2891,6 +3209,8 @@ main(int argc, char **argv)
 			}
 			PQclear(res);
 		}
+		if (ndiff == 0)
+			ndiff = price_change(conn, seed);
 		res = PQexec(conn,
 					 "SELECT (SELECT count(*) FROM usertrack.traces),"
 					 " (SELECT count(*) FROM usertrack.traces WHERE user_id <> ''),"

@@ -12,6 +12,12 @@
 # tables concurrently) and compares every view between the source and each
 # restored database.
 #
+# Model prices: the operator's rows (source 'operator') are dumped, the
+# shipped ones come back with CREATE EXTENSION.  The source prices
+# observations with its own prices, then changes a price without
+# recalculating, so that stored computed costs differ from what today's
+# table gives: the restore must keep the stored costs, not recompute them.
+#
 # The tests create their own clusters, so they must run as a user other
 # than root.  The extension must be installed first (as root: make install).
 # Run as user postgres from a copy of the tree that postgres owns:
@@ -151,6 +157,41 @@ INSERT INTO usertrack.scores AS s (id, trace_id, name, value)
 SELECT 'sc-' || (i * 20), 'tr-' || i, 'helpfulness', 1
   FROM pg_catalog.generate_series(1, 30) AS i
 ON CONFLICT (id) DO UPDATE SET trace_id = excluded.trace_id, value = excluded.value;
+
+-- the operator's prices: a model of its own with a parameter tier, an
+-- override of a shipped model (same pattern), a dated version
+INSERT INTO usertrack.model_prices
+       (model_name, match_pattern, tier, tier_priority, parameter_key,
+        parameter_values, input_price, output_price, usage_prices, note)
+VALUES ('acme-llm', '^acme-llm(-v[0-9]+)?$', 'default', 0, NULL, NULL,
+        0.000003, 0.000009, '{"input_cached_tokens": 0.0000003}', 'contract 2024'),
+       ('acme-llm', '^acme-llm(-v[0-9]+)?$', 'batch', 1, 'mode', '{batch}',
+        0.0000015, 0.0000045, '{}', NULL);
+INSERT INTO usertrack.model_prices
+       (model_name, match_pattern, input_price, output_price)
+SELECT model_name, match_pattern, input_price / 2, output_price / 2
+  FROM usertrack.model_prices
+ WHERE source = 'default' AND model_name = 'gpt-4o-mini' AND tier = 'default';
+INSERT INTO usertrack.model_prices
+       (model_name, match_pattern, start_date, input_price, output_price)
+VALUES ('acme-llm', '^acme-llm(-v[0-9]+)?$', '2024-05-01 00:10+00', 0.000002, 0.000006);
+
+INSERT INTO usertrack.observations
+       (id, trace_id, type, model, model_parameters, input_tokens,
+        output_tokens, usage_details, total_cost, start_time)
+SELECT 'priced-' || i, 'tr-' || (i % 300 + 1), 'GENERATION',
+       CASE i % 4 WHEN 0 THEN 'acme-llm' WHEN 1 THEN 'ACME-LLM-v2'
+                  WHEN 2 THEN 'gpt-4o-mini' ELSE 'unknown-model' END,
+       CASE WHEN i % 5 = 0 THEN '{"mode": "batch"}'::jsonb END,
+       100 + i, 10 + i % 50,
+       CASE WHEN i % 3 = 0 THEN pg_catalog.jsonb_build_object('input_cached_tokens', i) END,
+       CASE WHEN i % 10 = 9 THEN 0.25 END,
+       timestamptz '2024-05-01 00:00+00' + i * interval '5 seconds'
+  FROM pg_catalog.generate_series(1, 400) AS i;
+
+-- a price change without recalculation: history keeps the old prices
+UPDATE usertrack.model_prices SET output_price = 0.00002
+ WHERE model_name = 'acme-llm' AND tier = 'batch';
 });
 
 # The views, each in a stable order, and the input row counts.  Each row
@@ -173,6 +214,23 @@ my @compare = map {
 	[ $name, "SELECT $row FROM $view r ORDER BY $order" ]
 } @views;
 push @compare, [
+	'operator prices', q{
+SELECT pg_catalog.string_agg(pg_catalog.to_jsonb(p)::text, E'\n' ORDER BY id)
+  FROM usertrack.model_prices p WHERE source = 'operator'}
+  ],
+  [
+	'shipped prices', q{
+SELECT pg_catalog.count(*) || ' ' || pg_catalog.max(id)
+  FROM usertrack.model_prices WHERE source = 'default'}
+  ],
+  [
+	'computed costs', q{
+SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', id, computed_input_cost,
+           computed_output_cost, computed_total_cost, price_id, unpriced_usage),
+           E'\n' ORDER BY id)
+  FROM usertrack.observations WHERE model IS NOT NULL}
+  ],
+  [
 	'input rows', q{
 SELECT (SELECT pg_catalog.count(*) FROM usertrack.traces) || ' '
     || (SELECT pg_catalog.count(*) FROM usertrack.observations) || ' '
@@ -212,6 +270,20 @@ SELECT (SELECT pg_catalog.count(*) > 30 FROM usertrack.all_users)
    AND (SELECT total_events > user_events FROM usertrack.totals)}),
 	't',
 	'the source has users, absent traces, traceless scores and moved users');
+
+# Stored computed costs that today's prices would not give, and every kind
+# of price.
+is( $source->safe_psql(
+		'src', q{
+SELECT (SELECT pg_catalog.count(*) > 0 FROM usertrack.observations o
+         WHERE (o.computed_total_cost, o.price_id) IS DISTINCT FROM
+               (SELECT (c.total_cost, c.price_id) FROM usertrack.compute_cost(o.model,
+                    o.start_time, o.model_parameters, o.input_tokens,
+                    o.output_tokens, o.total_tokens, o.usage_details) c))
+   AND (SELECT pg_catalog.count(DISTINCT price_id) >= 4 FROM usertrack.observations)
+   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.unpriced_models)}),
+	't',
+	'the source has computed costs from several prices, one of them since changed');
 
 my $tempdir = PostgreSQL::Test::Utils::tempdir();
 my $plain = "$tempdir/usertrack.sql";
@@ -285,9 +357,24 @@ INSERT INTO usertrack.traces (id, user_id, "timestamp")
 VALUES ('never-1', 'late', '2024-05-09 10:00+00');
 INSERT INTO usertrack.observations (id, trace_id, total_tokens)
 VALUES ('after-restore', 'never-1', 5);
+INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, start_time)
+VALUES ('priced-after-restore', 'never-1', 'acme-llm', 1000, '2024-05-09 10:00+00');
 });
 	is($target->safe_psql($db, 'SELECT * FROM usertrack.verify() LIMIT 20'),
 		'', "verify() is empty in $db after more writes");
+	is( $target->safe_psql(
+			$db, q{
+SELECT computed_total_cost FROM usertrack.observations WHERE id = 'priced-after-restore'}),
+		'0.002000',
+		"the operator's restored prices price new rows in $db");
+	is( $target->safe_psql(
+			$db, q{
+INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price)
+VALUES ('after-restore', '^after-restore$', 0.1)
+RETURNING id > (SELECT pg_catalog.max(id) FROM usertrack.model_prices
+                 WHERE model_name <> 'after-restore')}),
+		't',
+		"new operator prices in $db get fresh ids");
 }
 
 $source->stop;

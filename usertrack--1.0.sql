@@ -154,7 +154,7 @@ COMMENT ON COLUMN usertrack.observations.output IS 'Output of the step';
 COMMENT ON COLUMN usertrack.observations.computed_input_cost IS 'Cost of the usage kinds whose name contains "input", computed from usertrack.model_prices; NULL when unpriced';
 COMMENT ON COLUMN usertrack.observations.computed_output_cost IS 'Cost of the usage kinds whose name contains "output", computed from usertrack.model_prices; NULL when unpriced';
 COMMENT ON COLUMN usertrack.observations.computed_total_cost IS 'Total cost computed from usertrack.model_prices; counts when the client supplied no cost; NULL when the model has no price or no usage';
-COMMENT ON COLUMN usertrack.observations.price_id IS 'The usertrack.model_prices row (model, version and tier) that priced the observation';
+COMMENT ON COLUMN usertrack.observations.price_id IS 'The usertrack.model_prices row (model, version and tier) that priced the observation; 0 when it has a model and usage but no price matched; NULL when there is nothing to price';
 COMMENT ON COLUMN usertrack.observations.unpriced_usage IS 'Usage kinds with a count but no price in the tier that priced the observation; they cost nothing';
 
 CREATE TABLE usertrack.scores (
@@ -298,7 +298,9 @@ RETURNS usertrack.computed_cost
 AS 'MODULE_PATHNAME', 'usertrack_compute_cost'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION usertrack.compute_cost(text, timestamptz, jsonb, bigint, bigint, bigint, jsonb) IS
-  'The cost that usertrack.model_prices gives today for a model at a time with that usage (all NULL when unpriced)';
+  'The cost that usertrack.model_prices gives today for a model at a time with that usage (price_id 0 and NULL costs when no price matches; all NULL without model or usage)';
+-- it reveals prices: whoever may read usertrack.model_prices may call it
+REVOKE ALL ON FUNCTION usertrack.compute_cost(text, timestamptz, jsonb, bigint, bigint, bigint, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.observation_cost()
 RETURNS trigger
@@ -335,12 +337,7 @@ SELECT o.model,
        pg_catalog.min(o.start_time) AS first_seen,
        pg_catalog.max(o.start_time) AS last_seen
   FROM usertrack.observations o
- WHERE o.model IS NOT NULL
-   AND o.price_id IS NULL
-   AND o.computed_total_cost IS NULL
-   AND (o.input_tokens IS NOT NULL OR o.output_tokens IS NOT NULL
-        OR o.total_tokens IS NOT NULL
-        OR o.usage_details OPERATOR(pg_catalog.<>) '{}'::jsonb)
+ WHERE o.price_id OPERATOR(pg_catalog.=) 0
  GROUP BY o.model;
 COMMENT ON VIEW usertrack.unpriced_models IS
   'Models seen in observations with usage but no price (when they were written or last recalculated); reads every observation';
@@ -1633,6 +1630,8 @@ BEGIN
                    'usertrack.user_daily, usertrack.totals, '
                    'usertrack.model_prices, usertrack.unpriced_models, '
                    'usertrack.unpriced_usage TO %s', role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.compute_cost(text, '
+                   'timestamptz, jsonb, bigint, bigint, bigint, jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_reader(regrole) IS

@@ -7,9 +7,9 @@
 #      batches of $BATCH rows: $TRACES traces of $USERS users (each user
 #      has at least one session, the rest follow a Zipf law; multi-turn
 #      sessions; 5% of sessions without a user), $OBS observations (about
-#      half of them generations with model, tokens and cost; 3% at level
-#      ERROR; input and output payloads of a few hundred bytes) and $SCORES
-#      scores;
+#      half of them generations with one of seven model names that the
+#      shipped prices know, tokens and cost; 3% at level ERROR; input and
+#      output payloads of a few hundred bytes) and $SCORES scores;
 #   2. copies every batch into the extension's input tables (with the
 #      triggers) and into identical tables without triggers (schema plain,
 #      made with CREATE TABLE ... (LIKE usertrack.x INCLUDING ALL), so
@@ -27,6 +27,15 @@
 # load the script prints the backlog and times CALL usertrack.refresh(),
 # which is not part of the ingest ratio; the reads then run on the folded
 # totals.
+# With PRICED=1 the generations carry no supplied cost (input_cost,
+# output_cost and total_cost NULL), and about a third of them report cached
+# input tokens in usage_details as well ({"input_cached_tokens": n}), so the
+# extension's price trigger computes the cost of every generation with usage
+# from usertrack.model_prices and the totals count that computed cost.  The
+# plain side gets the same rows (its tables have no triggers, so no computed
+# cost).  After the load the script prints how many observations got a
+# computed cost and how many generations did not.  With PRICED=0 the trigger
+# still runs and stores a computed cost beside the supplied one.
 # It prints figures; it never fails on them.  A log with every statement's
 # time goes to bench/results/.
 #
@@ -42,7 +51,7 @@
 #   triggers' own included, by time spent during the ingest),
 #   RANK_INDEXES (1; 0 drops the four top-N indexes of user_totals, to
 #   measure what they cost the write path: SPEC section 7),
-#   MODE (immediate; deferred: see above).
+#   MODE (immediate; deferred: see above), PRICED (0; 1: see above).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -61,7 +70,13 @@ case $MODE in
     immediate | deferred) ;;
     *) echo "MODE must be immediate or deferred, not '$MODE'" >&2; exit 1 ;;
 esac
-export OBS TRACES USERS SCORES BATCH ZIPF RUNS GROUPBY_RUNS VERIFY MODE
+PRICED=${PRICED:-0}
+case $PRICED in
+    0) pricing="off (costs supplied)" ;;
+    1) pricing="on (no supplied cost: every generation priced by the trigger)" ;;
+    *) echo "PRICED must be 0 or 1, not '$PRICED'" >&2; exit 1 ;;
+esac
+export OBS TRACES USERS SCORES BATCH ZIPF RUNS GROUPBY_RUNS VERIFY MODE PRICED
 
 if [[ "${1:-}" != "--inside" ]]; then
     PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -107,7 +122,7 @@ say "server: $("${psql[@]}" -Atc "SELECT split_part(version(), ' on ', 1)"), sha
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git status --porcelain -- src 'usertrack--*.sql' usertrack.control 2>/dev/null)" ]]; then rev="$rev + uncommitted changes"; fi
 say "usertrack: installed build of $rev (as of $(date -u -r "$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/usertrack.so" '+%Y-%m-%d %H:%M UTC'))"
-say "asked: $TRACES traces, $OBS observations, $SCORES scores, $USERS users (Zipf $ZIPF), $BATCH rows per INSERT, usertrack.maintenance = $MODE"
+say "asked: $TRACES traces, $OBS observations, $SCORES scores, $USERS users (Zipf $ZIPF), $BATCH rows per INSERT, usertrack.maintenance = $MODE, pricing $pricing"
 
 ##############################################################################
 # 1. Schemas and staging data
@@ -115,7 +130,7 @@ say "asked: $TRACES traces, $OBS observations, $SCORES scores, $USERS users (Zip
 
 t0=$(date +%s)
 "${psql[@]}" -v users="$USERS" -v traces="$TRACES" -v obs="$OBS" \
-    -v scores="$SCORES" -v batch="$BATCH" -v zipf="$ZIPF" <<'SQL'
+    -v scores="$SCORES" -v batch="$BATCH" -v zipf="$ZIPF" -v priced="$PRICED" <<'SQL'
 CREATE EXTENSION usertrack;
 CREATE EXTENSION pg_prewarm;
 CREATE SCHEMA plain;
@@ -190,7 +205,8 @@ SELECT (t.tn - 1) / :batch + 1 AS batch, t.tn,
 CREATE INDEX ON bench.stage_traces (batch);
 
 -- 2 to 19 observations per trace (mean 10.5), cut at :obs: a root span,
--- then steps of which 55% are generations.
+-- then steps of which 55% are generations.  With :priced = 1 they carry no
+-- cost, and about a third of them (r1 < 0.2) report cached input tokens.
 CREATE UNLOGGED TABLE bench.stage_observations AS
 WITH c AS MATERIALIZED (
     SELECT t.tn, t.id AS trace_id, t."timestamp" AS ts, 2 + floor(random() * 18)::int AS n
@@ -232,10 +248,13 @@ SELECT ((x.seq - 1) / :batch + 1)::int AS batch, x.tn,
        CASE WHEN x.type = 'GENERATION' AND NOT x.failed THEN x.out_tok END AS output_tokens,
        CASE WHEN x.type = 'GENERATION' AND NOT x.failed THEN x.in_tok + x.out_tok END AS total_tokens,
        CASE WHEN x.type = 'GENERATION' AND NOT x.failed
-            THEN jsonb_build_object('input', x.in_tok, 'output', x.out_tok) END AS usage_details,
-       CASE WHEN x.type = 'GENERATION' AND NOT x.failed THEN x.in_tok * p.in_price END AS input_cost,
-       CASE WHEN x.type = 'GENERATION' AND NOT x.failed THEN x.out_tok * p.out_price END AS output_cost,
-       CASE WHEN x.type = 'GENERATION' AND NOT x.failed
+            THEN jsonb_build_object('input', x.in_tok, 'output', x.out_tok)
+                 || CASE WHEN :priced = 1 AND x.r1 < 0.2
+                         THEN jsonb_build_object('input_cached_tokens', floor(x.in_tok * x.r1 * 4)::bigint)
+                         ELSE '{}' END END AS usage_details,
+       CASE WHEN x.type = 'GENERATION' AND NOT x.failed AND :priced = 0 THEN x.in_tok * p.in_price END AS input_cost,
+       CASE WHEN x.type = 'GENERATION' AND NOT x.failed AND :priced = 0 THEN x.out_tok * p.out_price END AS output_cost,
+       CASE WHEN x.type = 'GENERATION' AND NOT x.failed AND :priced = 0
             THEN x.in_tok * p.in_price + x.out_tok * p.out_price END AS total_cost,
        NULL::jsonb AS cost_details,
        CASE WHEN x.failed THEN 'ERROR' ELSE 'DEFAULT' END AS level,
@@ -259,9 +278,9 @@ SELECT ((x.seq - 1) / :batch + 1)::int AS batch, x.tn,
                (2, 'gpt-4o', 0.0000025, 0.00001),
                (3, 'claude-3-5-sonnet-20241022', 0.000003, 0.000015),
                (4, 'claude-3-5-haiku-20241022', 0.0000008, 0.000004),
-               (5, 'gemini-1.5-pro', 0.00000125, 0.000005),
-               (6, 'gemini-1.5-flash', 0.000000075, 0.0000003),
-               (7, 'mistral-large-latest', 0.000002, 0.000006)) AS p(m, model, in_price, out_price)
+               (5, 'gemini-2.5-pro', 0.00000125, 0.00001),
+               (6, 'gemini-2.0-flash', 0.0000001, 0.0000004),
+               (7, 'mistral-large-latest', 0.0000005, 0.0000015)) AS p(m, model, in_price, out_price)
     ON p.m = x.m
  ORDER BY x.seq;
 CREATE INDEX ON bench.stage_observations (batch);
@@ -363,6 +382,17 @@ SELECT 'traces', (SELECT count(*) FROM usertrack.traces), (SELECT count(*) FROM 
 UNION ALL SELECT 'observations', (SELECT count(*) FROM usertrack.observations), (SELECT count(*) FROM plain.observations)
 UNION ALL SELECT 'scores', (SELECT count(*) FROM usertrack.scores), (SELECT count(*) FROM plain.scores);
 SQL
+say "priced after the load: $("${psql[@]}" -At <<'SQL'
+SELECT format('%s observations with a computed cost; %s of %s generations unpriced (%s of them with usage: unpriced models; the rest are failed calls without usage); %s with unpriced usage kinds',
+              count(*) FILTER (WHERE computed_total_cost IS NOT NULL),
+              count(*) FILTER (WHERE type = 'GENERATION' AND computed_total_cost IS NULL),
+              count(*) FILTER (WHERE type = 'GENERATION'),
+              count(*) FILTER (WHERE type = 'GENERATION' AND computed_total_cost IS NULL
+                                 AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR usage_details <> '{}')),
+              count(*) FILTER (WHERE unpriced_usage IS NOT NULL))
+  FROM usertrack.observations;
+SQL
+)"
 
 say ""
 say "Batched ingest, $BATCH rows per INSERT, one transaction each (time = sum of statement times)"
@@ -384,8 +414,8 @@ awk '
             rows += ext[t]; te += ms["E", t]; tp += ms["P", t]
         }
         line("all", rows, te, tp)
-        printf "ratio = rows/s with usertrack / rows/s without (target >= 0.85 in immediate mode, >= 0.92 in deferred mode)\n"
-    }' "$work/counts" "$work/ingest.times" | tee -a "$log"
+        printf "ratio = rows/s with usertrack / rows/s without (target >= 0.85 in immediate mode, >= 0.92 in deferred mode); pricing %s\n", pricing
+    }' pricing="$pricing" "$work/counts" "$work/ingest.times" | tee -a "$log"
 
 # The same ratio per quarter of the run: shows whether it drifts as the
 # tables grow.
@@ -432,7 +462,8 @@ groupby="WITH o AS (
            sum(coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0))) AS total_tokens,
            sum(coalesce(total_cost,
                         CASE WHEN input_cost IS NOT NULL OR output_cost IS NOT NULL
-                             THEN coalesce(input_cost, 0) + coalesce(output_cost, 0) END, 0)) AS model_cost,
+                             THEN coalesce(input_cost, 0) + coalesce(output_cost, 0) END,
+                        computed_total_cost, 0)) AS model_cost,
            count(*) FILTER (WHERE level = 'ERROR') AS errors
       FROM usertrack.observations GROUP BY trace_id
 ), s AS (

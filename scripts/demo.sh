@@ -131,6 +131,17 @@ SELECT day, traces, observations, input_tokens, output_tokens, total_tokens,
  ORDER BY day;
 
 \echo
+\echo '== model cost: where it comes from (supplied by the SDK, or computed from usertrack.model_prices)'
+SELECT CASE WHEN total_cost IS NOT NULL OR input_cost IS NOT NULL OR output_cost IS NOT NULL
+            THEN 'supplied' WHEN computed_total_cost IS NOT NULL THEN 'computed'
+            ELSE 'none' END AS cost, count(*) AS generations,
+       round(sum(coalesce(total_cost, input_cost + output_cost, computed_total_cost)), 4) AS amount
+  FROM usertrack.observations WHERE type = 'GENERATION'
+ GROUP BY 1 ORDER BY 1;
+\echo '-- models seen with usage but no price (usertrack.unpriced_models)'
+SELECT model, observations, without_cost, total_tokens FROM usertrack.unpriced_models ORDER BY model;
+
+\echo
 \echo '== usertrack.verify(): differences between the views and a recomputation from scratch (0 = consistent)'
 SELECT count(*) AS differences FROM usertrack.verify();
 SELECT count(*) > 0 AS inconsistent FROM usertrack.verify() \gset

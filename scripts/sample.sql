@@ -5,7 +5,8 @@
 -- law (a handful of heavy users, a long tail of occasional ones), chat,
 -- RAG, agent and summarisation traces grouped in multi-turn sessions, a
 -- share of anonymous traffic, generations with real model names, token
--- counts and client-supplied costs, tool calls, retrievals, about 3% of
+-- counts (and, from some SDKs, costs; the others are priced by
+-- usertrack.model_prices), tool calls, retrievals, about 3% of
 -- observations at level ERROR, and numeric, boolean and categorical scores.
 --
 -- Everything is written with multi-row INSERT ... SELECT statements, as an
@@ -335,12 +336,14 @@ SELECT o.obs_id,
                                     'output', CASE WHEN o.truncated THEN 800 ELSE o.out_tok END)
                  || CASE WHEN o.r2 < 0.3 THEN jsonb_build_object('input_cached_tokens', floor(o.in_tok * 0.5)::bigint)
                          ELSE '{}'::jsonb END END,
-       CASE WHEN NOT o.failed THEN o.in_tok * o.in_price END,
-       CASE WHEN NOT o.failed THEN CASE WHEN o.truncated THEN 800 ELSE o.out_tok END * o.out_price END,
-       -- most SDKs send the total; some send only the input and output parts
-       CASE WHEN NOT o.failed AND o.r_cost < 0.8
+       -- 60% of the calls come with a cost from the SDK; the others send
+       -- usage only, and usertrack prices them from usertrack.model_prices
+       CASE WHEN NOT o.failed AND o.r_cost < 0.6 THEN o.in_tok * o.in_price END,
+       CASE WHEN NOT o.failed AND o.r_cost < 0.6 THEN CASE WHEN o.truncated THEN 800 ELSE o.out_tok END * o.out_price END,
+       -- most of those send the total; some send only the input and output parts
+       CASE WHEN NOT o.failed AND o.r_cost < 0.45
             THEN o.in_tok * o.in_price + CASE WHEN o.truncated THEN 800 ELSE o.out_tok END * o.out_price END,
-       CASE WHEN NOT o.failed AND o.in_tok IS NOT NULL
+       CASE WHEN NOT o.failed AND o.in_tok IS NOT NULL AND o.r_cost < 0.6
             THEN jsonb_build_object('input', o.in_tok * o.in_price,
                                     'output', CASE WHEN o.truncated THEN 800 ELSE o.out_tok END * o.out_price) END,
        CASE WHEN o.failed THEN 'ERROR' WHEN o.truncated THEN 'WARNING'

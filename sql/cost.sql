@@ -649,5 +649,5 @@ SELECT usertrack.recalculate_costs();
 SELECT * FROM usertrack.verify();
 DELETE FROM usertrack.model_prices WHERE source = 'operator';
 SELECT usertrack.recalculate_costs('^acme-');
-SELECT count(*) AS priced_acme FROM usertrack.observations WHERE model ILIKE 'acme-%' AND price_id IS NOT NULL;
+SELECT count(*) AS priced_acme FROM usertrack.observations WHERE model ILIKE 'acme-%' AND price_id BETWEEN 1 AND 999999;
 SELECT * FROM usertrack.verify();

@@ -37,7 +37,18 @@ SET search_path = usertrack_test_evil, usertrack, public, pg_catalog;
 INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t2', 'u3', '2026-01-01 11:00+00');
 INSERT INTO usertrack.observations (id, trace_id, input_tokens, start_time)
 VALUES ('o2', 't2', 7, '2026-01-01 11:00+00');
+-- pricing reads the prices as the extension owner, with its own search_path:
+-- the writer needs no right on them (this is the session's first price lookup)
+INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, output_tokens, start_time)
+VALUES ('o3', 't2', 'gpt-4o-mini', 1000, 200, '2026-01-01 11:00+00');
 RESET search_path;
+SELECT computed_total_cost > 0 AS priced, price_id BETWEEN 1 AND 999999 AS shipped_price
+  FROM usertrack.observations WHERE id = 'o3';
+-- ... but it cannot read or change them, compute with them, or recalculate
+SELECT count(*) FROM usertrack.model_prices;
+SELECT * FROM usertrack.compute_cost('gpt-4o-mini', '2026-01-01 11:00+00', NULL, 1, 1);
+SELECT usertrack.recalculate_costs();
+INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price) VALUES ('x', '^x$', 1);
 -- the trigger functions cannot be put on a table of the writer's own ...
 CREATE TEMP TABLE fake_observations (id text, trace_id text, start_time timestamptz,
     end_time timestamptz, input_tokens bigint, output_tokens bigint, total_tokens bigint,

@@ -82,12 +82,18 @@ typedef enum CompareOp
 
 static const char *const compare_ops[] = {">", ">=", "<", "<=", "=", "<>", NULL};
 
+/* Remembered answers of a tier's usage pattern, per usage kind name. */
+#define TIER_MEMO_KEYS 16
+
 typedef struct PriceTier
 {
 	int64		id;
 	char	   *name;
 	bool		has_usage_condition;
 	regex_t    *usage_re;
+	int			nmemo;			/* usage kinds whose match is remembered */
+	char	   *memo_keys[TIER_MEMO_KEYS];
+	bool		memo_match[TIER_MEMO_KEYS];
 	CompareOp	usage_op;
 	Numeric		usage_threshold;
 	char	   *param_key;
@@ -123,6 +129,7 @@ static struct
 {
 	bool		valid;
 	Oid			relid;			/* usertrack.model_prices when loaded */
+	uint64		invalidations;	/* invalidations received so far */
 	MemoryContext cxt;
 	int			nversions;
 	PriceVersion *versions;
@@ -136,6 +143,39 @@ static struct
 /* set by recalculate_costs(): the trigger recomputes every row it sees */
 static bool force_recompute = false;
 
+/*
+ * Names the row that an error is about, only when there is an error: an
+ * observation by its id, or a fixed phrase.
+ */
+typedef struct RowRef
+{
+	HeapTuple	tup;
+	TupleDesc	desc;
+	int			id_att;
+	const char *fixed;
+} RowRef;
+
+static char *
+row_ref_name(const RowRef *r)
+{
+	bool		isnull;
+	Datum		d;
+	char	   *s;
+
+	if (r->fixed)
+		return pstrdup(r->fixed);
+	d = heap_getattr(r->tup, r->id_att, r->desc, &isnull);
+	if (isnull)
+		return pstrdup("Observation with NULL id");
+	s = TextDatumGetCString(d);
+	if (strlen(s) > 64)
+	{
+		s[pg_mbcliplen(s, strlen(s), 64)] = '\0';
+		return psprintf("Observation \"%s...\"", s);
+	}
+	return psprintf("Observation \"%s\"", s);
+}
+
 /* One usage kind and its units. */
 typedef struct UsageMap
 {
@@ -145,8 +185,14 @@ typedef struct UsageMap
 	Numeric    *units;
 } UsageMap;
 
+/*
+ * The result of pricing: priced with a cost, or examined (a model and usage)
+ * without a price, which is stored as price_id 0 so that a restore keeps it
+ * unpriced, or nothing to price (all NULL).
+ */
 typedef struct CostResult
 {
+	bool		examined;
 	bool		priced;
 	Numeric		input_cost;
 	Numeric		output_cost;
@@ -161,10 +207,20 @@ typedef struct CostResult
  * ---------------------------------------------------------------------
  */
 
+/* A zero, made once per backend (functions below never modify it). */
 static Numeric
 numeric_zero(void)
 {
-	return int64_to_numeric(0);
+	static Numeric zero = NULL;
+
+	if (zero == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = int64_to_numeric(0);
+		MemoryContextSwitchTo(old);
+	}
+	return zero;
 }
 
 static Numeric
@@ -280,9 +336,9 @@ cache_invalidate(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == cache.relid)
 	{
-		cache.valid = false;
-		cache.relid = InvalidOid;
 		/* the memory goes at the next load: this may run inside a query */
+		cache.valid = false;
+		cache.invalidations++;
 	}
 }
 
@@ -412,6 +468,7 @@ cache_load(void)
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
+	uint64		invalidations_before;
 
 	if (!cache.callback_registered)
 	{
@@ -423,6 +480,7 @@ cache_load(void)
 										  "usertrack price cache",
 										  ALLOCSET_DEFAULT_SIZES);
 	cache_reset();
+	invalidations_before = cache.invalidations;
 
 	nsp = get_namespace_oid("usertrack", false);
 	cache.relid = get_relname_relid("model_prices", nsp);
@@ -524,7 +582,11 @@ cache_load(void)
 	ctl.hcxt = cache.cxt;
 	cache.memo = hash_create("usertrack price memo", 256, &ctl,
 							 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	cache.valid = true;
+	/*
+	 * An invalidation that arrived while the table was read (a change that
+	 * committed meanwhile) makes the next use read it again.
+	 */
+	cache.valid = (cache.invalidations == invalidations_before);
 }
 
 /* Is a tier without conditions? */
@@ -665,7 +727,7 @@ usage_set(UsageMap *u, const char *key, Numeric units)
  * more (JSON null is ignored); anything else is an error naming the row.
  */
 static void
-build_usage(UsageMap *u, const char *row, Jsonb *details,
+build_usage(UsageMap *u, const RowRef *row, Jsonb *details,
 			bool in_null, int64 in, bool out_null, int64 out,
 			bool total_null, int64 total)
 {
@@ -681,7 +743,7 @@ build_usage(UsageMap *u, const char *row, Jsonb *details,
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("usage_details of usertrack.observations is not a JSON object"),
-					 errdetail("%s has usage_details that is a JSON %s.", row,
+					 errdetail("%s has usage_details that is a JSON %s.", row_ref_name(row),
 							   JB_ROOT_IS_SCALAR(details) ? "scalar" : "array"),
 					 errhint("usage_details maps usage kinds to counts, as in {\"input_cached_tokens\": 120}.")));
 		it = JsonbIteratorInit(&details->root);
@@ -697,20 +759,20 @@ build_usage(UsageMap *u, const char *row, Jsonb *details,
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("non-numeric usage in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details.%s that is not a number.", row, key),
+							 errdetail("%s has usage_details.%s that is not a number.", row_ref_name(row), key),
 							 errhint("usage_details maps usage kinds to counts of zero or more.")));
 				if (num_cmp(v.val.numeric, numeric_zero()) < 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("negative usage in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details.%s = %s.", row, key,
+							 errdetail("%s has usage_details.%s = %s.", row_ref_name(row), key,
 									   num_text(v.val.numeric)),
 							 errhint("usage_details maps usage kinds to counts of zero or more.")));
 				if (key[0] == '\0')
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("empty usage kind in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details with an empty key.", row)));
+							 errdetail("%s has usage_details with an empty key.", row_ref_name(row))));
 				usage_set(u, key, v.val.numeric);
 			}
 		}
@@ -756,14 +818,37 @@ tier_price(const PriceTier *t, const char *key)
 	return NULL;
 }
 
+/*
+ * Does the tier's usage pattern match a usage kind?  The answer depends on
+ * the name only, so the first TIER_MEMO_KEYS names are remembered in the
+ * cache (the same few kinds come back on every row).
+ */
 static bool
-usage_condition_holds(const PriceTier *t, const UsageMap *u)
+usage_kind_matches(PriceTier *t, const char *key)
+{
+	bool		match;
+
+	for (int i = 0; i < t->nmemo; i++)
+		if (strcmp(t->memo_keys[i], key) == 0)
+			return t->memo_match[i];
+	match = pattern_matches(t->usage_re, key);
+	if (t->nmemo < TIER_MEMO_KEYS)
+	{
+		t->memo_keys[t->nmemo] = MemoryContextStrdup(cache.cxt, key);
+		t->memo_match[t->nmemo] = match;
+		t->nmemo++;
+	}
+	return match;
+}
+
+static bool
+usage_condition_holds(PriceTier *t, const UsageMap *u)
 {
 	Numeric		sum = numeric_zero();
 	int			c;
 
 	for (int i = 0; i < u->n; i++)
-		if (pattern_matches(t->usage_re, u->keys[i]))
+		if (usage_kind_matches(t, u->keys[i]))
 			sum = num_add(sum, u->units[i]);
 	c = num_cmp(sum, t->usage_threshold);
 	switch (t->usage_op)
@@ -825,7 +910,7 @@ choose_tier(const PriceVersion *v, const UsageMap *u, Jsonb *params)
 {
 	for (int i = 0; i < v->ntiers; i++)
 	{
-		const PriceTier *t = &v->tiers[i];
+		PriceTier  *t = &v->tiers[i];
 
 		if (tier_is_default(t))
 			return t;
@@ -855,6 +940,7 @@ price_usage(const char *model, TimestampTz at, Jsonb *params, UsageMap *u,
 	memset(r, 0, sizeof(*r));
 	if (model == NULL || u->n == 0)
 		return;
+	r->examined = true;
 	if (!cache.valid)
 		cache_load();
 	n = candidates_for(model, &cands);
@@ -918,6 +1004,36 @@ unpriced_array(const CostResult *r)
 										   false, TYPALIGN_INT));
 }
 
+/*
+ * The five stored columns: computed input, output and total cost, price_id
+ * (0: a model and usage but no price) and the unpriced usage kinds.
+ */
+static void
+result_datums(const CostResult *r, Datum *values, bool *nulls)
+{
+	for (int i = 0; i < 5; i++)
+	{
+		values[i] = (Datum) 0;
+		nulls[i] = true;
+	}
+	if (r->examined)
+	{
+		values[3] = Int64GetDatum(r->priced ? r->price_id : 0);
+		nulls[3] = false;
+	}
+	if (!r->priced)
+		return;
+	values[0] = NumericGetDatum(r->input_cost);
+	values[1] = NumericGetDatum(r->output_cost);
+	values[2] = NumericGetDatum(r->total_cost);
+	nulls[0] = nulls[1] = nulls[2] = false;
+	if (r->nunpriced > 0)
+	{
+		values[4] = unpriced_array(r);
+		nulls[4] = false;
+	}
+}
+
 /* ---------------------------------------------------------------------
  * The observation trigger
  * ---------------------------------------------------------------------
@@ -939,21 +1055,6 @@ static const char *const cost_columns[NCOLS] = {
 /* the inputs of the cost: model .. usage_details */
 #define FIRST_INPUT IN_MODEL
 #define LAST_INPUT	IN_DETAILS
-
-static char *
-observation_name(HeapTuple tup, TupleDesc desc, const int *att)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, att[IN_ID], desc, &isnull);
-	char	   *s;
-
-	if (isnull)
-		return pstrdup("Observation with NULL id");
-	s = TextDatumGetCString(d);
-	if (strlen(s) > 64)
-		s[pg_mbcliplen(s, strlen(s), 64)] = '\0';
-	return psprintf("Observation \"%s\"", s);
-}
 
 static Jsonb *
 jsonb_attr(HeapTuple tup, TupleDesc desc, int att)
@@ -992,6 +1093,7 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 				has_total;
 	UsageMap	usage;
 	CostResult	r;
+	RowRef		row;
 	int			cols[5];
 	Datum		values[5];
 	bool		nulls[5];
@@ -1005,6 +1107,9 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 				 errmsg("observation_cost() must be a BEFORE INSERT OR UPDATE row trigger")));
 	desc = RelationGetDescr(td->tg_relation);
 	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	memset(&row, 0, sizeof(row));
+	row.tup = tup;
+	row.desc = desc;
 
 	/* column numbers, once per statement; and a fresh look at the price table */
 	att = (int *) fcinfo->flinfo->fn_extra;
@@ -1021,6 +1126,7 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = att;
 		AcceptInvalidationMessages();
 	}
+	row.id_att = att[IN_ID];
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
@@ -1033,7 +1139,7 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 			heap_getattr(tup, att[i], desc, &isnull);
 			if (!isnull)
 			{
-				build_usage(&usage, observation_name(tup, desc, att),
+				build_usage(&usage, &row,
 							jsonb_attr(tup, desc, att[IN_DETAILS]),
 							true, 0, true, 0, true, 0);
 				return PointerGetDatum(tup);
@@ -1065,10 +1171,25 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 
 	d = heap_getattr(tup, att[IN_MODEL], desc, &isnull);
 	model = isnull ? NULL : TextDatumGetCString(d);
+	if (model == NULL)
+	{
+		/* nothing to price (spans, tools...): check the usage, keep NULLs */
+		bool		all_null = true;
+
+		build_usage(&usage, &row, jsonb_attr(tup, desc, att[IN_DETAILS]),
+					true, 0, true, 0, true, 0);
+		for (int i = OUT_INPUT; i <= OUT_UNPRICED && all_null; i++)
+		{
+			heap_getattr(tup, att[i], desc, &isnull);
+			all_null = isnull;
+		}
+		if (all_null)
+			return PointerGetDatum(tup);
+	}
 	has_in = int8_attr(tup, desc, att[IN_INPUT], &in);
 	has_out = int8_attr(tup, desc, att[IN_OUTPUT], &out);
 	has_total = int8_attr(tup, desc, att[IN_TOTAL], &total);
-	build_usage(&usage, observation_name(tup, desc, att),
+	build_usage(&usage, &row,
 				jsonb_attr(tup, desc, att[IN_DETAILS]),
 				!has_in || in < 0, in, !has_out || out < 0, out,
 				!has_total || total < 0, total);
@@ -1080,22 +1201,8 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 					jsonb_attr(tup, desc, att[IN_PARAMS]), &usage, &r);
 
 	for (int i = 0; i < 5; i++)
-	{
 		cols[i] = att[OUT_INPUT + i];
-		nulls[i] = !r.priced;
-		values[i] = (Datum) 0;
-	}
-	if (r.priced)
-	{
-		values[0] = NumericGetDatum(r.input_cost);
-		values[1] = NumericGetDatum(r.output_cost);
-		values[2] = NumericGetDatum(r.total_cost);
-		values[3] = Int64GetDatum(r.price_id);
-		if (r.nunpriced > 0)
-			values[4] = unpriced_array(&r);
-		else
-			nulls[4] = true;
-	}
+	result_datums(&r, values, nulls);
 	return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, 5, cols,
 													 values, nulls));
 }
@@ -1112,12 +1219,13 @@ usertrack_compute_cost(PG_FUNCTION_ARGS)
 	bool		nulls[5];
 	UsageMap	usage;
 	CostResult	r;
+	RowRef		row = {NULL, NULL, 0, "The usage"};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "usertrack: compute_cost() must return a composite type");
 	desc = BlessTupleDesc(desc);
 
-	build_usage(&usage, "The usage",
+	build_usage(&usage, &row,
 				PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6),
 				PG_ARGISNULL(3) || PG_GETARG_INT64(3) < 0,
 				PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
@@ -1133,21 +1241,7 @@ usertrack_compute_cost(PG_FUNCTION_ARGS)
 					PG_GETARG_TIMESTAMPTZ(1),
 					PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), &usage, &r);
 	}
-	memset(nulls, true, sizeof(nulls));
-	if (r.priced)
-	{
-		values[0] = NumericGetDatum(r.input_cost);
-		values[1] = NumericGetDatum(r.output_cost);
-		values[2] = NumericGetDatum(r.total_cost);
-		values[3] = Int64GetDatum(r.price_id);
-		for (int i = 0; i < 4; i++)
-			nulls[i] = false;
-		if (r.nunpriced > 0)
-		{
-			values[4] = unpriced_array(&r);
-			nulls[4] = false;
-		}
-	}
+	result_datums(&r, values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
@@ -1198,7 +1292,7 @@ usertrack_recalculate_costs(PG_FUNCTION_ARGS)
 						   "   SET computed_total_cost = o.computed_total_cost"
 						   " WHERE true");
 	if (!PG_ARGISNULL(0))
-		appendStringInfoString(&q, " AND o.model OPERATOR(pg_catalog.~*) $1");
+		appendStringInfoString(&q, " AND o.model COLLATE \"C\" OPERATOR(pg_catalog.~*) $1");
 	if (!PG_ARGISNULL(1))
 		appendStringInfoString(&q, " AND o.start_time OPERATOR(pg_catalog.>=) $2");
 	if (!PG_ARGISNULL(2))
@@ -1352,14 +1446,14 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 				 errmsg("rows with source 'default' come with the extension"),
 				 errdetail("%s has source = 'default'.", row),
 				 errhint("Insert your own price with source 'operator' (the default): it takes precedence over a shipped price with the same pattern.")));
-	if ((strcmp(source, "default") == 0) != (id < FIRST_OPERATOR_PRICE_ID))
+	if (strcmp(source, "default") == 0 ? id >= FIRST_OPERATOR_PRICE_ID
+		: id <= FIRST_OPERATOR_PRICE_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("id %lld is out of range for a price with source '%s'",
 						(long long) id, source),
-				 errdetail("%s: shipped prices have ids below %lld, your own prices ids from %lld.",
-						   row, (long long) FIRST_OPERATOR_PRICE_ID,
-						   (long long) FIRST_OPERATOR_PRICE_ID),
+				 errdetail("%s: shipped prices have ids below %lld, your own prices ids above it.",
+						   row, (long long) FIRST_OPERATOR_PRICE_ID),
 				 errhint("Leave id out: it is assigned for you.")));
 
 	/* the usage condition: pattern, operator and threshold go together */

@@ -192,6 +192,9 @@ SELECT 'priced-' || i, 'tr-' || (i % 300 + 1), 'GENERATION',
 -- a price change without recalculation: history keeps the old prices
 UPDATE usertrack.model_prices SET output_price = 0.00002
  WHERE model_name = 'acme-llm' AND tier = 'batch';
+-- and a price for a model that had none: its rows stay unpriced
+INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price, output_price)
+VALUES ('unknown-model', '^unknown-model$', 0.001, 0.001);
 });
 
 # The views, each in a stable order, and the input row counts.  Each row
@@ -281,7 +284,8 @@ SELECT (SELECT pg_catalog.count(*) > 0 FROM usertrack.observations o
                     o.start_time, o.model_parameters, o.input_tokens,
                     o.output_tokens, o.total_tokens, o.usage_details) c))
    AND (SELECT pg_catalog.count(DISTINCT price_id) >= 4 FROM usertrack.observations)
-   AND (SELECT pg_catalog.count(*) > 0 FROM usertrack.unpriced_models)}),
+   AND (SELECT observations = 100 FROM usertrack.unpriced_models
+         WHERE model = 'unknown-model')}),
 	't',
 	'the source has computed costs from several prices, one of them since changed');
 

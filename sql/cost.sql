@@ -572,6 +572,9 @@ SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, model, in
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, computed_input_cost) VALUES ('bad11', 't-basic', 'acme-chat', 1, 'NaN')$$);
 SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', usage_details => '{"input_cached_tokens": "12"}')$$);
 SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', usage_details => '[]')$$);
+SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', NULL, -1, 5)$$);
+SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', total_tokens => -7)$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, computed_total_cost) VALUES ('bad12', 't-basic', 'acme-chat', 1, -0.5)$$);
 \pset format aligned
 \pset tuples_only off
 SELECT count(*) AS changed FROM (

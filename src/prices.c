@@ -719,6 +719,36 @@ usage_set(UsageMap *u, const char *key, Numeric units)
 	u->n++;
 }
 
+/* Is a jsonb value an object (not a scalar, not an array)? */
+static bool
+jsonb_is_object(Jsonb *j)
+{
+	return JB_ROOT_IS_OBJECT(j) && !JB_ROOT_IS_SCALAR(j);
+}
+
+/*
+ * The next entry of a JSON object being iterated: its key and its value
+ * (nested containers are skipped, as jbvBinary).  False at the end.
+ */
+static bool
+object_next(JsonbIterator **it, char **key, JsonbValue *value)
+{
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+
+	while ((tok = JsonbIteratorNext(it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			*key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+		{
+			*value = v;
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The usage of an observation, keyed by usage kind: the entries of
  * usage_details, then input, output and total from the token columns where
@@ -736,10 +766,9 @@ build_usage(UsageMap *u, const RowRef *row, Jsonb *details,
 	{
 		JsonbIterator *it;
 		JsonbValue	v;
-		JsonbIteratorToken tok;
 		char	   *key = NULL;
 
-		if (!JB_ROOT_IS_OBJECT(details) || JB_ROOT_IS_SCALAR(details))
+		if (!jsonb_is_object(details))
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("usage_details of usertrack.observations is not a JSON object"),
@@ -747,34 +776,29 @@ build_usage(UsageMap *u, const RowRef *row, Jsonb *details,
 							   JB_ROOT_IS_SCALAR(details) ? "scalar" : "array"),
 					 errhint("usage_details maps usage kinds to counts, as in {\"input_cached_tokens\": 120}.")));
 		it = JsonbIteratorInit(&details->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		while (object_next(&it, &key, &v))
 		{
-			if (tok == WJB_KEY)
-				key = pnstrdup(v.val.string.val, v.val.string.len);
-			else if (tok == WJB_VALUE)
-			{
-				if (v.type == jbvNull)
-					continue;
-				if (v.type != jbvNumeric)
-					ereport(ERROR,
-							(errcode(ERRCODE_CHECK_VIOLATION),
-							 errmsg("non-numeric usage in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details.%s that is not a number.", row_ref_name(row), key),
-							 errhint("usage_details maps usage kinds to counts of zero or more.")));
-				if (num_cmp(v.val.numeric, numeric_zero()) < 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_CHECK_VIOLATION),
-							 errmsg("negative usage in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details.%s = %s.", row_ref_name(row), key,
-									   num_text(v.val.numeric)),
-							 errhint("usage_details maps usage kinds to counts of zero or more.")));
-				if (key[0] == '\0')
-					ereport(ERROR,
-							(errcode(ERRCODE_CHECK_VIOLATION),
-							 errmsg("empty usage kind in usage_details of usertrack.observations"),
-							 errdetail("%s has usage_details with an empty key.", row_ref_name(row))));
-				usage_set(u, key, v.val.numeric);
-			}
+			if (v.type == jbvNull)
+				continue;
+			if (v.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("non-numeric usage in usage_details of usertrack.observations"),
+						 errdetail("%s has usage_details.%s that is not a number.", row_ref_name(row), key),
+						 errhint("usage_details maps usage kinds to counts of zero or more.")));
+			if (num_cmp(v.val.numeric, numeric_zero()) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("negative usage in usage_details of usertrack.observations"),
+						 errdetail("%s has usage_details.%s = %s.", row_ref_name(row), key,
+								   num_text(v.val.numeric)),
+						 errhint("usage_details maps usage kinds to counts of zero or more.")));
+			if (key[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("empty usage kind in usage_details of usertrack.observations"),
+						 errdetail("%s has usage_details with an empty key.", row_ref_name(row))));
+			usage_set(u, key, v.val.numeric);
 		}
 	}
 	if (!in_null)
@@ -875,7 +899,7 @@ parameter_text(Jsonb *params, const char *key)
 {
 	JsonbValue	v;
 
-	if (params == NULL || !JB_ROOT_IS_OBJECT(params) || JB_ROOT_IS_SCALAR(params))
+	if (params == NULL || !jsonb_is_object(params))
 		return NULL;
 	if (getKeyJsonValueFromContainer(&params->root, key, strlen(key), &v) == NULL)
 		return NULL;
@@ -1224,15 +1248,21 @@ usertrack_compute_cost(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "usertrack: compute_cost() must return a composite type");
 	desc = BlessTupleDesc(desc);
+	for (int i = 3; i <= 5; i++)
+		if (!PG_ARGISNULL(i) && PG_GETARG_INT64(i) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("negative %s", i == 3 ? "input_tokens" : i == 4 ? "output_tokens" : "total_tokens"),
+					 errdetail("compute_cost() was called with %s = " INT64_FORMAT ".",
+							   i == 3 ? "input_tokens" : i == 4 ? "output_tokens" : "total_tokens",
+							   PG_GETARG_INT64(i)),
+					 errhint("Token counts are zero or more; pass NULL when unknown.")));
 
 	build_usage(&usage, &row,
 				PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6),
-				PG_ARGISNULL(3) || PG_GETARG_INT64(3) < 0,
-				PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
-				PG_ARGISNULL(4) || PG_GETARG_INT64(4) < 0,
-				PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4),
-				PG_ARGISNULL(5) || PG_GETARG_INT64(5) < 0,
-				PG_ARGISNULL(5) ? 0 : PG_GETARG_INT64(5));
+				PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
+				PG_ARGISNULL(4), PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4),
+				PG_ARGISNULL(5), PG_ARGISNULL(5) ? 0 : PG_GETARG_INT64(5));
 	memset(&r, 0, sizeof(r));
 	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
 	{
@@ -1533,40 +1563,32 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 	{
 		JsonbIterator *it;
 		JsonbValue	v;
-		JsonbIteratorToken tok;
 		char	   *key = NULL;
 
-		if (!JB_ROOT_IS_OBJECT(prices) || JB_ROOT_IS_SCALAR(prices))
+		if (!jsonb_is_object(prices))
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("usage_prices of usertrack.model_prices is not a JSON object"),
 					 errdetail("%s has usage_prices that is not a JSON object.", row),
 					 errhint("usage_prices maps usage kinds to prices per unit, as in {\"input_cached_tokens\": 0.00000125}.")));
 		it = JsonbIteratorInit(&prices->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		while (object_next(&it, &key, &v))
 		{
-			if (tok == WJB_KEY)
-			{
-				key = pnstrdup(v.val.string.val, v.val.string.len);
-				if (key[0] == '\0' || strcmp(key, "input") == 0 ||
-					strcmp(key, "output") == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_CHECK_VIOLATION),
-							 errmsg("invalid usage kind \"%s\" in usage_prices of usertrack.model_prices", key),
-							 errdetail("%s has usage_prices with key \"%s\".", row, key),
-							 errhint("Input and output prices go in columns input_price and output_price.")));
-			}
-			else if (tok == WJB_VALUE)
-			{
-				if (v.type != jbvNumeric)
-					ereport(ERROR,
-							(errcode(ERRCODE_CHECK_VIOLATION),
-							 errmsg("non-numeric price in usage_prices of usertrack.model_prices"),
-							 errdetail("%s has usage_prices.%s that is not a number.", row, key),
-							 errhint("usage_prices maps usage kinds to prices per unit.")));
-				check_price(row, psprintf("usage_prices.%s", key), v.val.numeric);
-				has_price = true;
-			}
+			if (key[0] == '\0' || strcmp(key, "input") == 0 ||
+				strcmp(key, "output") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("invalid usage kind \"%s\" in usage_prices of usertrack.model_prices", key),
+						 errdetail("%s has usage_prices with key \"%s\".", row, key),
+						 errhint("Input and output prices go in columns input_price and output_price.")));
+			if (v.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("non-numeric price in usage_prices of usertrack.model_prices"),
+						 errdetail("%s has usage_prices.%s that is not a number.", row, key),
+						 errhint("usage_prices maps usage kinds to prices per unit.")));
+			check_price(row, psprintf("usage_prices.%s", key), v.val.numeric);
+			has_price = true;
 		}
 	}
 	if (!has_price)

@@ -86,9 +86,11 @@ INSERT INTO sample_models VALUES
     ('gpt-4o',                     0.0000025,   0.00001,   14, 0.54),
     ('claude-3-5-sonnet-20241022', 0.000003,    0.000015,  16, 0.74),
     ('claude-3-5-haiku-20241022',  0.0000008,   0.000004,  10, 0.82),
-    ('gemini-1.5-pro',             0.00000125,  0.000005,  15, 0.89),
-    ('gemini-1.5-flash',           0.000000075, 0.0000003,  6, 0.95),
-    ('mistral-large-latest',       0.000002,    0.000006,  18, 1.00);
+    ('gemini-2.5-pro',             0.00000125,  0.00001,   15, 0.89),
+    ('gemini-2.0-flash',           0.0000001,   0.0000004,  6, 0.95),
+    ('mistral-large-latest',       0.000002,    0.000006,  18, 0.98),
+    -- the team's own fine-tune: no public price, so usertrack.unpriced_models lists it
+    ('acme-support-ft-v3',         0.0000003,   0.0000012,  8, 1.00);
 
 -- What users ask, and what the assistant answers: a few hundred bytes each.
 CREATE TEMP TABLE sample_texts (q int PRIMARY KEY, question text, answer text);

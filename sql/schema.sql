@@ -53,3 +53,20 @@ SELECT count(*) AS views FROM pg_views WHERE schemaname = 'usertrack';
 
 -- the functions refuse to be called outside their trigger
 SELECT usertrack.traces_changed();
+SELECT usertrack.observation_cost();
+-- ... and to run on any table but their own, even when someone who may
+-- attaches them there (they read prices as the extension owner)
+CREATE TABLE public.fake_observations (id text, model text, start_time timestamptz,
+    model_parameters jsonb, input_tokens bigint, output_tokens bigint,
+    total_tokens bigint, usage_details jsonb, computed_input_cost numeric,
+    computed_output_cost numeric, computed_total_cost numeric, price_id bigint,
+    unpriced_usage text[]);
+CREATE TRIGGER price BEFORE INSERT ON public.fake_observations
+    FOR EACH ROW EXECUTE FUNCTION usertrack.observation_cost();
+INSERT INTO public.fake_observations (id, model, start_time, input_tokens)
+VALUES ('o1', 'gpt-4o', '2026-01-01', 10);
+CREATE TRIGGER invalidate AFTER INSERT ON public.fake_observations
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.model_prices_changed();
+DROP TRIGGER price ON public.fake_observations;
+INSERT INTO public.fake_observations (id) VALUES ('o2');
+DROP TABLE public.fake_observations;

@@ -109,14 +109,14 @@ typedef struct Columns
 typedef void (*ReadRow) (TupleTableSlot *slot, const Columns *cols, InputRow *row);
 
 /*
- * The trigger data of a statement-level AFTER trigger with transition
- * tables, fired on usertrack.<table>.  The functions maintain the totals as
- * the extension owner, so they refuse to run on any other table: attached to
- * a table of someone's own, they would write forged totals with the owner's
- * rights.
+ * The trigger data of a trigger fired on usertrack.<table>.  The trigger
+ * functions work as the extension owner (maintaining totals, reading
+ * prices), so they refuse to run on any other table: attached to a table of
+ * someone's own, they would write forged totals, or read prices, with the
+ * owner's rights.
  */
-static TriggerData *
-statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname,
+TriggerData *
+usertrack_trigger_data(FunctionCallInfo fcinfo, const char *funcname,
 					   const char *table)
 {
 	TriggerData *td;
@@ -137,6 +137,18 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname,
 				 errdetail("It was fired by trigger \"%s\" on table \"%s\".",
 						   td->tg_trigger->tgname,
 						   RelationGetRelationName(td->tg_relation))));
+	return td;
+}
+
+/*
+ * The same, for the statement-level AFTER triggers with transition tables
+ * that maintain the totals.
+ */
+static TriggerData *
+statement_trigger_data(FunctionCallInfo fcinfo, const char *funcname,
+					   const char *table)
+{
+	TriggerData *td = usertrack_trigger_data(fcinfo, funcname, table);
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		ereport(ERROR,

@@ -1102,7 +1102,7 @@ int8_attr(HeapTuple tup, TupleDesc desc, int att, int64 *value)
 Datum
 usertrack_observation_cost(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = usertrack_trigger_data(fcinfo, "observation_cost", "observations");
 	TupleDesc	desc;
 	HeapTuple	tup;
 	int		   *att;
@@ -1122,7 +1122,7 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5];
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
@@ -1607,10 +1607,10 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 Datum
 usertrack_model_prices_check(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = usertrack_trigger_data(fcinfo, "model_prices_check", "model_prices");
 	TupleDesc	desc;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event))
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("model_prices_check() must be a BEFORE trigger")));
@@ -1661,12 +1661,8 @@ usertrack_model_prices_check(PG_FUNCTION_ARGS)
 Datum
 usertrack_model_prices_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = usertrack_trigger_data(fcinfo, "model_prices_changed", "model_prices");
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("model_prices_changed() must be a trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

@@ -116,6 +116,12 @@ extern bool same_keys(const Attribution *a, const Attribution *b);
 extern void apply_changes(TraceChange **changes, int nchanges);
 extern void apply_truncate(InputTable table);
 
+/* capture.c: a trigger's data, refusing any table but usertrack.<table> */
+struct FunctionCallInfoBaseData;
+extern struct TriggerData *usertrack_trigger_data(struct FunctionCallInfoBaseData *fcinfo,
+												  const char *funcname,
+												  const char *table);
+
 /* summaries.c: the owner of the extension, as whom maintenance runs */
 extern Oid	usertrack_extension_owner(void);
 

@@ -67,25 +67,12 @@ PROFILE=${PROFILE:-1}
 export T CLIENTS USERS TRACES_PER_USER HOT_TRACES ZIPF PINNED_TRACES LOG_ROWS BACKLOG_ROWS WRITERS RUNS VERIFY PROFILE
 
 if [[ "${1:-}" != "--inside" ]]; then
-    PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-    if [[ ! -f "$("$PG_CONFIG" --sharedir)/extension/usertrack.control" ]]; then
-        echo "usertrack is not installed: run 'make install' (or bash scripts/demo.sh) first" >&2
-        exit 1
-    fi
-    mem_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
-    sb_mb=$((mem_mb / 4))
-    ((sb_mb > 4096)) && sb_mb=4096
-    ((sb_mb < 128)) && sb_mb=128
-    SHARED_BUFFERS=${SHARED_BUFFERS:-${sb_mb}MB}
-    export SHARED_BUFFERS
-    # The same settings as bench/ingest.sh.  pg_stat_statements is loaded
-    # but tracks nothing (track=none) until the profiled refresh turns it on
-    # in its own session.
-    exec pg_virtualenv -t -v 15 \
-        -o "shared_buffers=$SHARED_BUFFERS" -o max_wal_size=8GB \
-        -o work_mem=64MB -o maintenance_work_mem=512MB -o "fsync=${FSYNC:-off}" \
-        -o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=none \
-        bash "$PWD/bench/deferred.sh" --inside
+    # The settings of bench/ingest.sh.  pg_stat_statements is loaded but
+    # tracks nothing (track=none) until the profiled refresh turns it on in
+    # its own session.
+    source bench/cluster.sh
+    run_in_cluster "$PWD/bench/deferred.sh" \
+        -o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=none
 fi
 
 # Inside pg_virtualenv from here on.

@@ -79,27 +79,13 @@ esac
 export OBS TRACES USERS SCORES BATCH ZIPF RUNS GROUPBY_RUNS VERIFY MODE PRICED
 
 if [[ "${1:-}" != "--inside" ]]; then
-    PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-    if [[ ! -f "$("$PG_CONFIG" --sharedir)/extension/usertrack.control" ]]; then
-        echo "usertrack is not installed: run 'make install' (or bash scripts/demo.sh) first" >&2
-        exit 1
-    fi
-    mem_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
-    sb_mb=$((mem_mb / 4))
-    ((sb_mb > 4096)) && sb_mb=4096
-    ((sb_mb < 128)) && sb_mb=128
-    SHARED_BUFFERS=${SHARED_BUFFERS:-${sb_mb}MB}
-    export SHARED_BUFFERS
-    # Same settings for both sides; a large max_wal_size keeps checkpoints
-    # rare, and work_mem lets the GROUP BY hash in memory.
+    # pg_stat_statements only when profiling
     profile=()
     if [[ "${PROFILE:-0}" == 1 ]]; then
         profile=(-o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=all)
     fi
-    exec pg_virtualenv -t -v 15 \
-        -o "shared_buffers=$SHARED_BUFFERS" -o max_wal_size=8GB \
-        -o work_mem=64MB -o maintenance_work_mem=512MB -o "fsync=${FSYNC:-off}" "${profile[@]}" \
-        bash "$PWD/bench/ingest.sh" --inside
+    source bench/cluster.sh
+    run_in_cluster "$PWD/bench/ingest.sh" "${profile[@]}"
 fi
 
 # Inside pg_virtualenv from here on.

@@ -2877,6 +2877,48 @@ check_all(PGconn *conn, const char *when)
 }
 
 /*
+ * Folds the whole log (deferred and mixed modes), then compares everything
+ * again: the same numbers, and nothing left.  Returns the differences.
+ */
+static int
+refresh_and_check(PGconn *conn, const char *when)
+{
+	PGresult   *res = PQexec(conn, "CALL usertrack.refresh(1000)");
+	int			ndiff = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		printf("refresh failed: %s", PQerrorMessage(conn));
+		ndiff++;
+	}
+	PQclear(res);
+	if (ndiff == 0)
+		ndiff = check_all(conn, when);
+	return ndiff;
+}
+
+/* Writes one row of model prices (a VALUES tuple of price_rows' shape). */
+static int
+insert_price(PGconn *conn, const char *row)
+{
+	char		sql[512];
+	PGresult   *res;
+	int			ok;
+
+	snprintf(sql, sizeof(sql),
+			 "INSERT INTO usertrack.model_prices (model_name, match_pattern, start_date,"
+			 " tier, tier_priority, usage_pattern, usage_operator, usage_threshold,"
+			 " parameter_key, parameter_values, input_price, output_price, usage_prices)"
+			 " VALUES %s", row);
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		printf("difftest: cannot write a price: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+/*
  * The end of a run: a later price for difftest-model-b, recalculate_costs()
  * with a filter picked by the seed (each covers the rows the price changes),
  * its count checked, and every view compared again.
@@ -2895,7 +2937,6 @@ price_change(PGconn *conn, long seed)
 	const char *recalc = recalcs[seed % NCOLS(recalcs)];
 	PGresult   *res;
 	long		expected = 0;
-	char		sql[512];
 	int			ndiff = 0;
 
 	/* the rows whose price the change replaces */
@@ -2914,19 +2955,8 @@ price_change(PGconn *conn, long seed)
 			expected++;
 	PQclear(res);
 
-	snprintf(sql, sizeof(sql),
-			 "INSERT INTO usertrack.model_prices (model_name, match_pattern, start_date,"
-			 " tier, tier_priority, usage_pattern, usage_operator, usage_threshold,"
-			 " parameter_key, parameter_values, input_price, output_price, usage_prices)"
-			 " VALUES %s", later_price_row);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-	{
-		printf("price change failed: %s", PQerrorMessage(conn));
-		PQclear(res);
+	if (!insert_price(conn, later_price_row))
 		return 1;
-	}
-	PQclear(res);
 	res = PQexec(conn, recalc);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -2956,17 +2986,7 @@ price_change(PGconn *conn, long seed)
 	price_phase = 1;
 	ndiff += check_all(conn, "after the price change");
 	if (ndiff == 0 && maintenance_mode != MODE_IMMEDIATE)
-	{
-		res = PQexec(conn, "CALL usertrack.refresh(1000)");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			printf("refresh failed: %s", PQerrorMessage(conn));
-			ndiff++;
-		}
-		PQclear(res);
-		if (ndiff == 0)
-			ndiff += check_all(conn, "after the price change and a refresh");
-	}
+		ndiff = refresh_and_check(conn, "after the price change and a refresh");
 	return ndiff;
 }
 
@@ -3083,23 +3103,11 @@ main(int argc, char **argv)
 	}
 
 	for (i = 0; price_rows[i]; i++)
-	{
-		char		sql[512];
-
-		snprintf(sql, sizeof(sql),
-				 "INSERT INTO usertrack.model_prices (model_name, match_pattern, start_date,"
-				 " tier, tier_priority, usage_pattern, usage_operator, usage_threshold,"
-				 " parameter_key, parameter_values, input_price, output_price, usage_prices)"
-				 " VALUES %s", price_rows[i]);
-		res = PQexec(conn, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (!insert_price(conn, price_rows[i]))
 		{
-			printf("difftest: cannot write prices: %s", PQerrorMessage(conn));
 			printf("difftest seed=%ld ops=%ld clients=%d: FAILED (setup)\n", seed, ops, nclients);
 			return 1;
 		}
-		PQclear(res);
-	}
 
 	clients = xmalloc(sizeof(client_t) * (size_t) nclients);
 	threads = xmalloc(sizeof(pthread_t) * (size_t) nclients);
@@ -3188,15 +3196,7 @@ main(int argc, char **argv)
 		if (ndiff == 0 && maintenance_mode != MODE_IMMEDIATE)
 		{
 			/* fold everything: the same numbers, and nothing left */
-			res = PQexec(conn, "CALL usertrack.refresh(1000)");
-			if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			{
-				printf("refresh failed: %s", PQerrorMessage(conn));
-				ndiff++;
-			}
-			PQclear(res);
-			if (ndiff == 0)
-				ndiff = check_all(conn, "after refresh");
+			ndiff = refresh_and_check(conn, "after refresh");
 			res = PQexec(conn, "SELECT log_rows, held_users FROM usertrack.backlog");
 			if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 				strcmp(PQgetvalue(res, 0, 0), "0") != 0 ||

@@ -28,6 +28,17 @@ EXCEPTION WHEN OTHERS THEN
         || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
 END $$;
 
+-- How many rows differ between a table and a copy taken before bad input.
+CREATE FUNCTION pg_temp.changed(now_table regclass, before_table regclass) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM ((TABLE %s EXCEPT ALL TABLE %s)'
+                   ' UNION ALL (TABLE %s EXCEPT ALL TABLE %s)) d',
+                   now_table, before_table, before_table, now_table) INTO n;
+    RETURN n;
+END $$;
+
 -- Each observation with its computed cost and the price row that gave it,
 -- named by the row's note (ids are not printed: they depend on the sequence).
 CREATE VIEW pg_temp.costs AS
@@ -547,10 +558,7 @@ SELECT pg_temp.try($$UPDATE usertrack.model_prices SET usage_pattern = 'input' W
 SELECT pg_temp.try($$INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price) VALUES ('acme-good', '^acme-good$', 1), ('acme-bad', '^acme-bad$', -1)$$);
 \pset format aligned
 \pset tuples_only off
-SELECT count(*) AS changed FROM (
-    (TABLE usertrack.model_prices EXCEPT ALL TABLE prices_before)
-    UNION ALL
-    (TABLE prices_before EXCEPT ALL TABLE usertrack.model_prices)) d;
+SELECT pg_temp.changed('usertrack.model_prices', 'prices_before') AS changed;
 SELECT usertrack.recalculate_costs();
 
 -- Bad usage: an error naming the row, and nothing changes.
@@ -575,12 +583,11 @@ SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:0
 SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', NULL, -1, 5)$$);
 SELECT pg_temp.try($$SELECT usertrack.compute_cost('acme-chat', '2026-03-01 12:00+00', total_tokens => -7)$$);
 SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, computed_total_cost) VALUES ('bad12', 't-basic', 'acme-chat', 1, -0.5)$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, price_id) VALUES ('bad13', 't-basic', 'acme-chat', 1, -1)$$);
+SELECT pg_temp.try($$UPDATE usertrack.observations SET price_id = -2 WHERE id = 'b01'$$);
 \pset format aligned
 \pset tuples_only off
-SELECT count(*) AS changed FROM (
-    (TABLE usertrack.observations EXCEPT ALL TABLE observations_before)
-    UNION ALL
-    (TABLE observations_before EXCEPT ALL TABLE usertrack.observations)) d;
+SELECT pg_temp.changed('usertrack.observations', 'observations_before') AS changed;
 SELECT * FROM usertrack.verify();
 
 ------------------------------------------------------------------------------

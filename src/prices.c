@@ -726,6 +726,22 @@ jsonb_is_object(Jsonb *j)
 	return JB_ROOT_IS_OBJECT(j) && !JB_ROOT_IS_SCALAR(j);
 }
 
+/* The error for a jsonb column that must hold a JSON object. */
+static void not_an_object(Jsonb *j, const char *column, const char *table,
+						  const char *row, const char *hint) pg_attribute_noreturn();
+
+static void
+not_an_object(Jsonb *j, const char *column, const char *table,
+			  const char *row, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("%s of %s is not a JSON object", column, table),
+			 errdetail("%s has %s that is a JSON %s.", row, column,
+					   JB_ROOT_IS_SCALAR(j) ? "scalar" : "array"),
+			 errhint("%s", hint)));
+}
+
 /*
  * The next entry of a JSON object being iterated: its key and its value
  * (nested containers are skipped, as jbvBinary).  False at the end.
@@ -769,12 +785,9 @@ build_usage(UsageMap *u, const RowRef *row, Jsonb *details,
 		char	   *key = NULL;
 
 		if (!jsonb_is_object(details))
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("usage_details of usertrack.observations is not a JSON object"),
-					 errdetail("%s has usage_details that is a JSON %s.", row_ref_name(row),
-							   JB_ROOT_IS_SCALAR(details) ? "scalar" : "array"),
-					 errhint("usage_details maps usage kinds to counts, as in {\"input_cached_tokens\": 120}.")));
+			not_an_object(details, "usage_details", "usertrack.observations",
+						  row_ref_name(row),
+						  "usage_details maps usage kinds to counts, as in {\"input_cached_tokens\": 120}.");
 		it = JsonbIteratorInit(&details->root);
 		while (object_next(&it, &key, &v))
 		{
@@ -1151,6 +1164,16 @@ usertrack_observation_cost(PG_FUNCTION_ARGS)
 		AcceptInvalidationMessages();
 	}
 	row.id_att = att[IN_ID];
+
+	/* a price_id given with the row (a restore) must name a price or be 0 */
+	d = heap_getattr(tup, att[OUT_PRICE], desc, &isnull);
+	if (!isnull && DatumGetInt64(d) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("negative price_id in usertrack.observations"),
+				 errdetail("%s has price_id = " INT64_FORMAT ".", row_ref_name(&row),
+						   DatumGetInt64(d)),
+				 errhint("price_id names the usertrack.model_prices row that priced the observation (0: none matched); leave it out, the trigger sets it.")));
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
@@ -1566,11 +1589,8 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 		char	   *key = NULL;
 
 		if (!jsonb_is_object(prices))
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("usage_prices of usertrack.model_prices is not a JSON object"),
-					 errdetail("%s has usage_prices that is not a JSON object.", row),
-					 errhint("usage_prices maps usage kinds to prices per unit, as in {\"input_cached_tokens\": 0.00000125}.")));
+			not_an_object(prices, "usage_prices", "usertrack.model_prices", row,
+						  "usage_prices maps usage kinds to prices per unit, as in {\"input_cached_tokens\": 0.00000125}.");
 		it = JsonbIteratorInit(&prices->root);
 		while (object_next(&it, &key, &v))
 		{

@@ -368,6 +368,222 @@ COMMENT ON COLUMN usertrack.unpriced_usage.first_seen IS 'Earliest start_time';
 COMMENT ON COLUMN usertrack.unpriced_usage.last_seen IS 'Latest start_time';
 
 ------------------------------------------------------------------------------
+-- Analytics types (rollup.c).  A latency sketch is a histogram over
+-- logarithmic buckets 1% wide (DDSketch's, never collapsed): its counts are
+-- exact, so sketches add up exactly, and a percentile read from one is within
+-- 1% of the true value.  A rollup is the totals of a group of traces with
+-- their latency sketch.  Both print as JSON.
+------------------------------------------------------------------------------
+
+CREATE TYPE usertrack.latency_sketch;
+CREATE FUNCTION usertrack.latency_sketch_in(cstring) RETURNS usertrack.latency_sketch
+AS 'MODULE_PATHNAME', 'usertrack_sketch_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.latency_sketch_out(usertrack.latency_sketch) RETURNS cstring
+AS 'MODULE_PATHNAME', 'usertrack_sketch_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE usertrack.latency_sketch (
+    INPUT = usertrack.latency_sketch_in,
+    OUTPUT = usertrack.latency_sketch_out,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE usertrack.latency_sketch IS
+  'Mergeable latency histogram: [bucket, count] pairs over buckets 1% wide (bucket k holds latencies in (g^(k-1), g^k] seconds, g = 1.01/0.99; bucket -32768 holds zero). Percentiles read from it are within 1% of the exact value';
+
+CREATE FUNCTION usertrack.sketch_add(a usertrack.latency_sketch, b usertrack.latency_sketch)
+RETURNS usertrack.latency_sketch
+AS 'MODULE_PATHNAME', 'usertrack_sketch_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.sketch_add(usertrack.latency_sketch, usertrack.latency_sketch) IS
+  'The sum of two sketches (NULL is the empty sketch); NULL when the sum is empty';
+
+CREATE FUNCTION usertrack.sketch_eq(usertrack.latency_sketch, usertrack.latency_sketch)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'usertrack_sketch_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR usertrack.= (
+    LEFTARG = usertrack.latency_sketch, RIGHTARG = usertrack.latency_sketch,
+    FUNCTION = usertrack.sketch_eq, COMMUTATOR = OPERATOR(usertrack.=)
+);
+
+CREATE FUNCTION usertrack.latency_percentile(sketch usertrack.latency_sketch, fraction double precision)
+RETURNS interval
+AS 'MODULE_PATHNAME', 'usertrack_sketch_percentile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.latency_percentile(usertrack.latency_sketch, double precision) IS
+  'The latency of rank ceil(fraction * n) (what percentile_disc(fraction) returns), within 1%; NULL for an empty sketch';
+
+CREATE FUNCTION usertrack.latency_count(sketch usertrack.latency_sketch)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'usertrack_sketch_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.latency_count(usertrack.latency_sketch) IS
+  'How many latencies the sketch holds';
+
+CREATE FUNCTION usertrack.latency_bucket(latency interval)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'usertrack_latency_bucket' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.latency_bucket(interval) IS
+  'The sketch bucket of a latency (a month counts 30 days, as in EXTRACT(epoch))';
+
+CREATE FUNCTION usertrack.rollup_state_combine(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_rollup_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_state_serialize(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'usertrack_rollup_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_state_deserialize(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_rollup_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION usertrack.latency_sketch_trans(internal, interval) RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_sketch_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION usertrack.sketch_merge_trans(internal, usertrack.latency_sketch) RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_sketch_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION usertrack.latency_sketch_final(internal) RETURNS usertrack.latency_sketch
+AS 'MODULE_PATHNAME', 'usertrack_sketch_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE usertrack.latency_sketch(latency interval) (
+    SFUNC = usertrack.latency_sketch_trans, STYPE = internal,
+    FINALFUNC = usertrack.latency_sketch_final,
+    COMBINEFUNC = usertrack.rollup_state_combine,
+    SERIALFUNC = usertrack.rollup_state_serialize,
+    DESERIALFUNC = usertrack.rollup_state_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE usertrack.latency_sketch(interval) IS
+  'The sketch of a set of latencies (NULLs skipped); NULL when there is none';
+
+CREATE AGGREGATE usertrack.sketch_merge(usertrack.latency_sketch) (
+    SFUNC = usertrack.sketch_merge_trans, STYPE = internal,
+    FINALFUNC = usertrack.latency_sketch_final,
+    COMBINEFUNC = usertrack.rollup_state_combine,
+    SERIALFUNC = usertrack.rollup_state_serialize,
+    DESERIALFUNC = usertrack.rollup_state_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE usertrack.sketch_merge(usertrack.latency_sketch) IS
+  'The sum of sketches: the sketch of all their latencies together';
+
+CREATE TYPE usertrack.rollup;
+CREATE FUNCTION usertrack.rollup_in(cstring) RETURNS usertrack.rollup
+AS 'MODULE_PATHNAME', 'usertrack_rollup_in' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_out(usertrack.rollup) RETURNS cstring
+AS 'MODULE_PATHNAME', 'usertrack_rollup_out' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE usertrack.rollup (
+    INPUT = usertrack.rollup_in,
+    OUTPUT = usertrack.rollup_out,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE usertrack.rollup IS
+  'Totals of a group of traces: traces, observations, input, output and total tokens, exact model cost, errors, first and last event, and a latency sketch. rollup(...) computes one from per-trace rows, rollup_merge() merges them';
+
+CREATE FUNCTION usertrack.rollup_eq(usertrack.rollup, usertrack.rollup) RETURNS boolean
+AS 'MODULE_PATHNAME', 'usertrack_rollup_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR usertrack.= (
+    LEFTARG = usertrack.rollup, RIGHTARG = usertrack.rollup,
+    FUNCTION = usertrack.rollup_eq, COMMUTATOR = OPERATOR(usertrack.=)
+);
+
+CREATE FUNCTION usertrack.rollup_trans(internal, timestamptz, bigint, bigint, bigint,
+                                       bigint, numeric, bigint, interval)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_rollup_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_merge_trans(internal, usertrack.rollup) RETURNS internal
+AS 'MODULE_PATHNAME', 'usertrack_rollup_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_final(internal) RETURNS usertrack.rollup
+AS 'MODULE_PATHNAME', 'usertrack_rollup_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE usertrack.rollup(trace_time timestamptz, observations bigint,
+                                  input_tokens bigint, output_tokens bigint,
+                                  total_tokens bigint, model_cost numeric,
+                                  errors bigint, latency interval) (
+    SFUNC = usertrack.rollup_trans, STYPE = internal,
+    FINALFUNC = usertrack.rollup_final,
+    COMBINEFUNC = usertrack.rollup_state_combine,
+    SERIALFUNC = usertrack.rollup_state_serialize,
+    DESERIALFUNC = usertrack.rollup_state_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE usertrack.rollup(timestamptz, bigint, bigint, bigint, bigint, numeric, bigint, interval) IS
+  'The rollup of per-trace rows (a trace''s timestamp and the totals of its observations, as in usertrack.user_traces); rows with a NULL trace_time are skipped, other NULLs count as zero or, for latency, as none';
+
+CREATE AGGREGATE usertrack.rollup_merge(usertrack.rollup) (
+    SFUNC = usertrack.rollup_merge_trans, STYPE = internal,
+    FINALFUNC = usertrack.rollup_final,
+    COMBINEFUNC = usertrack.rollup_state_combine,
+    SERIALFUNC = usertrack.rollup_state_serialize,
+    DESERIALFUNC = usertrack.rollup_state_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE usertrack.rollup_merge(usertrack.rollup) IS
+  'Merges rollups: exactly the rollup of the union of their traces';
+
+CREATE FUNCTION usertrack.make_rollup(traces bigint, observations bigint,
+                                      input_tokens bigint, output_tokens bigint,
+                                      total_tokens bigint, model_cost numeric,
+                                      errors bigint, first_event timestamptz,
+                                      last_event timestamptz,
+                                      latency usertrack.latency_sketch)
+RETURNS usertrack.rollup
+AS 'MODULE_PATHNAME', 'usertrack_make_rollup' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.make_rollup(bigint, bigint, bigint, bigint, bigint, numeric, bigint, timestamptz, timestamptz, usertrack.latency_sketch) IS
+  'A rollup from stored totals, such as a row of usertrack.daily_rollups';
+
+CREATE FUNCTION usertrack.rollup_field(usertrack.rollup, integer) RETURNS bigint
+AS 'MODULE_PATHNAME', 'usertrack_rollup_field' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.rollup_event(usertrack.rollup, boolean) RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'usertrack_rollup_event' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION usertrack.traces(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 0);
+CREATE FUNCTION usertrack.observations(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 1);
+CREATE FUNCTION usertrack.input_tokens(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 2);
+CREATE FUNCTION usertrack.output_tokens(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 3);
+CREATE FUNCTION usertrack.total_tokens(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 4);
+CREATE FUNCTION usertrack.errors(r usertrack.rollup) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_field(r, 5);
+CREATE FUNCTION usertrack.model_cost(r usertrack.rollup) RETURNS numeric
+AS 'MODULE_PATHNAME', 'usertrack_rollup_model_cost' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.first_event(r usertrack.rollup) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_event(r, false);
+CREATE FUNCTION usertrack.last_event(r usertrack.rollup) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN usertrack.rollup_event(r, true);
+CREATE FUNCTION usertrack.latency(r usertrack.rollup) RETURNS usertrack.latency_sketch
+AS 'MODULE_PATHNAME', 'usertrack_rollup_latency' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION usertrack.latency_percentile(r usertrack.rollup, fraction double precision)
+RETURNS interval
+AS 'MODULE_PATHNAME', 'usertrack_rollup_percentile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.latency_sketch_in(cstring) IS 'Input function of usertrack.latency_sketch (JSON [[bucket, count], ...])';
+COMMENT ON FUNCTION usertrack.latency_sketch_out(usertrack.latency_sketch) IS 'Output function of usertrack.latency_sketch';
+COMMENT ON FUNCTION usertrack.sketch_eq(usertrack.latency_sketch, usertrack.latency_sketch) IS 'Whether two sketches hold the same counts';
+COMMENT ON FUNCTION usertrack.rollup_in(cstring) IS 'Input function of usertrack.rollup (a JSON object)';
+COMMENT ON FUNCTION usertrack.rollup_out(usertrack.rollup) IS 'Output function of usertrack.rollup';
+COMMENT ON FUNCTION usertrack.rollup_eq(usertrack.rollup, usertrack.rollup) IS 'Whether two rollups hold the same totals, events and latency counts';
+COMMENT ON FUNCTION usertrack.rollup_field(usertrack.rollup, integer) IS 'Support function of the count accessors';
+COMMENT ON FUNCTION usertrack.rollup_event(usertrack.rollup, boolean) IS 'Support function of first_event() and last_event()';
+COMMENT ON FUNCTION usertrack.rollup_trans(internal, timestamptz, bigint, bigint, bigint, bigint, numeric, bigint, interval) IS 'Transition function of usertrack.rollup(...)';
+COMMENT ON FUNCTION usertrack.rollup_merge_trans(internal, usertrack.rollup) IS 'Transition function of usertrack.rollup_merge()';
+COMMENT ON FUNCTION usertrack.rollup_final(internal) IS 'Final function of usertrack.rollup(...) and rollup_merge()';
+COMMENT ON FUNCTION usertrack.latency_sketch_trans(internal, interval) IS 'Transition function of usertrack.latency_sketch()';
+COMMENT ON FUNCTION usertrack.sketch_merge_trans(internal, usertrack.latency_sketch) IS 'Transition function of usertrack.sketch_merge()';
+COMMENT ON FUNCTION usertrack.latency_sketch_final(internal) IS 'Final function of usertrack.latency_sketch() and sketch_merge()';
+COMMENT ON FUNCTION usertrack.rollup_state_combine(internal, internal) IS 'Combine function of the rollup and sketch aggregates (parallel plans)';
+COMMENT ON FUNCTION usertrack.rollup_state_serialize(internal) IS 'Serialize function of the rollup and sketch aggregates (parallel plans)';
+COMMENT ON FUNCTION usertrack.rollup_state_deserialize(bytea, internal) IS 'Deserialize function of the rollup and sketch aggregates (parallel plans)';
+COMMENT ON FUNCTION usertrack.traces(usertrack.rollup) IS 'Traces of a rollup';
+COMMENT ON FUNCTION usertrack.observations(usertrack.rollup) IS 'Observations of a rollup';
+COMMENT ON FUNCTION usertrack.input_tokens(usertrack.rollup) IS 'Input tokens of a rollup';
+COMMENT ON FUNCTION usertrack.output_tokens(usertrack.rollup) IS 'Output tokens of a rollup';
+COMMENT ON FUNCTION usertrack.total_tokens(usertrack.rollup) IS 'Total tokens of a rollup';
+COMMENT ON FUNCTION usertrack.errors(usertrack.rollup) IS 'Observations at level ERROR of a rollup';
+COMMENT ON FUNCTION usertrack.model_cost(usertrack.rollup) IS 'Model cost of a rollup (exact)';
+COMMENT ON FUNCTION usertrack.first_event(usertrack.rollup) IS 'Earliest trace timestamp of a rollup; NULL when unknown';
+COMMENT ON FUNCTION usertrack.last_event(usertrack.rollup) IS 'Latest trace timestamp of a rollup; NULL when unknown';
+COMMENT ON FUNCTION usertrack.latency(usertrack.rollup) IS 'Latency sketch of a rollup; NULL when it has no latency';
+COMMENT ON FUNCTION usertrack.latency_percentile(usertrack.rollup, double precision) IS
+  'Trace latency percentile of a rollup, within 1%';
+
+------------------------------------------------------------------------------
 -- Maintained tables, written only by the triggers (as the extension owner).
 -- Every rollup has the same measures, so that one code path keeps them all.
 -- The user key '' holds the traces without a user: it makes global totals a
@@ -388,7 +604,8 @@ CREATE TABLE usertrack.trace_totals (
     errors          bigint NOT NULL DEFAULT 0,
     scores          bigint NOT NULL DEFAULT 0,
     first_start     timestamptz,
-    last_end        timestamptz
+    last_end        timestamptz,
+    prior_latency   interval
 ) WITH (fillfactor = 85);
 COMMENT ON TABLE usertrack.trace_totals IS
   'Maintained: one row per trace id that has a trace, observations or scores. Every writer passes through it, which serialises a trace with the observations and scores that race it';
@@ -406,6 +623,7 @@ COMMENT ON COLUMN usertrack.trace_totals.errors IS 'Observations at level ERROR'
 COMMENT ON COLUMN usertrack.trace_totals.scores IS 'Scores with this trace id';
 COMMENT ON COLUMN usertrack.trace_totals.first_start IS 'Earliest start_time of the observations';
 COMMENT ON COLUMN usertrack.trace_totals.last_end IS 'Latest coalesce(end_time, start_time) of the observations';
+COMMENT ON COLUMN usertrack.trace_totals.prior_latency IS 'Internal: the trace latency (last_end - first_start) before the last statement that changed the row, so that the per-day sketches can move the trace from its old bucket to its new one';
 
 CREATE TABLE usertrack.user_totals (
     user_id         text COLLATE "C" PRIMARY KEY,
@@ -486,6 +704,7 @@ CREATE TABLE usertrack.user_daily_totals (
     model_cost      numeric NOT NULL DEFAULT 0,
     errors          bigint NOT NULL DEFAULT 0,
     scores          bigint NOT NULL DEFAULT 0,
+    latency         usertrack.latency_sketch,
     PRIMARY KEY (user_id, day)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE usertrack.user_daily_totals IS
@@ -500,6 +719,7 @@ COMMENT ON COLUMN usertrack.user_daily_totals.total_tokens IS 'Sum of total toke
 COMMENT ON COLUMN usertrack.user_daily_totals.model_cost IS 'Sum of observation cost';
 COMMENT ON COLUMN usertrack.user_daily_totals.errors IS 'Observations at level ERROR';
 COMMENT ON COLUMN usertrack.user_daily_totals.scores IS 'Scores of those traces';
+COMMENT ON COLUMN usertrack.user_daily_totals.latency IS 'Latency sketch of those traces that have observations (trace latency: last observation end minus first observation start); NULL when none has';
 
 ------------------------------------------------------------------------------
 -- Deferred mode (usertrack.maintenance = deferred).  A deferred write appends
@@ -535,6 +755,7 @@ CREATE TABLE usertrack.pending_deltas (
     added_last      timestamptz,
     removed_first   timestamptz,
     removed_last    timestamptz,
+    latency         usertrack.latency_sketch,
     logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX pending_deltas_user ON usertrack.pending_deltas (user_id, session_id, day);
@@ -556,6 +777,7 @@ COMMENT ON COLUMN usertrack.pending_deltas.added_first IS 'Earliest trace timest
 COMMENT ON COLUMN usertrack.pending_deltas.added_last IS 'Latest trace timestamp added';
 COMMENT ON COLUMN usertrack.pending_deltas.removed_first IS 'Earliest trace timestamp removed: first and last events that it may have been are recomputed (by the views now, by the refresh when it folds the row)';
 COMMENT ON COLUMN usertrack.pending_deltas.removed_last IS 'Latest trace timestamp removed';
+COMMENT ON COLUMN usertrack.pending_deltas.latency IS 'Change of the latency sketch of the day (counts may be negative)';
 COMMENT ON COLUMN usertrack.pending_deltas.logged_at IS 'Start of the writing transaction';
 
 ------------------------------------------------------------------------------
@@ -748,7 +970,8 @@ COMMENT ON VIEW usertrack.user_session_rollup IS
 
 CREATE VIEW usertrack.user_daily_rollup AS
 SELECT d.user_id, d.day, d.traces, d.observations, d.input_tokens,
-       d.output_tokens, d.total_tokens, d.model_cost, d.errors, d.scores
+       d.output_tokens, d.total_tokens, d.model_cost, d.errors, d.scores,
+       d.latency
   FROM usertrack.user_daily_totals d
  WHERE NOT EXISTS (SELECT FROM usertrack.pending_deltas p
                     WHERE p.user_id OPERATOR(pg_catalog.=) d.user_id AND p.day OPERATOR(pg_catalog.=) d.day)
@@ -761,7 +984,8 @@ SELECT g.user_id, g.day,
        (COALESCE(d.total_tokens, 0) OPERATOR(pg_catalog.+) g.total_tokens)::bigint,
        pg_catalog.trim_scale(COALESCE(d.model_cost, 0) OPERATOR(pg_catalog.+) g.model_cost),
        (COALESCE(d.errors, 0) OPERATOR(pg_catalog.+) g.errors)::bigint,
-       (COALESCE(d.scores, 0) OPERATOR(pg_catalog.+) g.scores)::bigint
+       (COALESCE(d.scores, 0) OPERATOR(pg_catalog.+) g.scores)::bigint,
+       usertrack.sketch_add(d.latency, g.latency)
   FROM (SELECT p.user_id, p.day,
                pg_catalog.sum(p.traces) AS traces,
                pg_catalog.sum(p.observations) AS observations,
@@ -770,7 +994,8 @@ SELECT g.user_id, g.day,
                pg_catalog.sum(p.total_tokens) AS total_tokens,
                pg_catalog.sum(p.errors) AS errors,
                pg_catalog.sum(p.scores) AS scores,
-               pg_catalog.sum(p.model_cost) AS model_cost
+               pg_catalog.sum(p.model_cost) AS model_cost,
+               usertrack.sketch_merge(p.latency) AS latency
           FROM usertrack.pending_deltas p
          GROUP BY p.user_id, p.day) g
   LEFT JOIN usertrack.user_daily_totals d
@@ -1084,7 +1309,10 @@ SELECT r.user_id,
        pg_catalog.sum(r.total_tokens)::bigint AS total_tokens,
        pg_catalog.trim_scale(pg_catalog.sum(r.model_cost)) AS model_cost,
        pg_catalog.sum(r.errors)::bigint AS errors,
-       pg_catalog.sum(r.scores)::bigint AS scores
+       pg_catalog.sum(r.scores)::bigint AS scores,
+       usertrack.latency_sketch(CASE WHEN r.first_start IS NOT NULL
+                                     THEN GREATEST(r.last_end OPERATOR(pg_catalog.-) r.first_start,
+                                                   interval '0') END) AS latency
   FROM usertrack.recomputed_trace_totals r
  WHERE r.present
  GROUP BY r.user_id, r.day;
@@ -1209,6 +1437,18 @@ WITH rt AS MATERIALIZED (
                   GROUP BY r.user_id, r.day) b
         ON b.day = a.day
     UNION ALL
+    -- the latency sketch of every (user, day), those without a user included
+    SELECT 'user_daily_latency', jsonb_build_array(COALESCE(a.user_id, b.user_id), COALESCE(a.day, b.day)),
+           to_jsonb(a), to_jsonb(b)
+      FROM (SELECT user_id, day, latency FROM usertrack.user_daily_rollup
+             WHERE latency IS NOT NULL) a
+      FULL JOIN (SELECT r.user_id, r.day,
+                        usertrack.latency_sketch(GREATEST(r.last_end - r.first_start, interval '0')) AS latency
+                   FROM rt r
+                  WHERE r.present AND r.first_start IS NOT NULL
+                  GROUP BY r.user_id, r.day) b
+        ON b.user_id = a.user_id AND b.day = a.day
+    UNION ALL
     -- every trace row: whom it counts for, and observations and scores
     -- still waiting for their trace
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
@@ -1301,9 +1541,9 @@ SELECT user_id, session_id, first_event, last_event, traces, observations,
   FROM usertrack.recomputed_user_session_totals;
 INSERT INTO usertrack.user_daily_totals
     (user_id, day, traces, observations, input_tokens, output_tokens,
-     total_tokens, model_cost, errors, scores)
+     total_tokens, model_cost, errors, scores, latency)
 SELECT user_id, day, traces, observations, input_tokens, output_tokens,
-       total_tokens, model_cost, errors, scores
+       total_tokens, model_cost, errors, scores, latency
   FROM usertrack.recomputed_user_daily_totals;
 SELECT 'trace_totals', count(*) FROM usertrack.trace_totals
 UNION ALL SELECT 'user_totals', count(*) FROM usertrack.user_totals
@@ -1600,6 +1840,582 @@ END
 $$;
 
 ------------------------------------------------------------------------------
+-- Analytics (docs/analytics.md): windows of the per-day rows, the usage
+-- distribution, outliers, segments, a user's journey, traits, scores and
+-- sparklines.  Windows are day-granular: a window [from_time, to_time)
+-- covers every UTC day it overlaps, so that it is answered from the per-day
+-- rows without reading raw rows.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION usertrack.window_days(from_time timestamptz, to_time timestamptz,
+                                      OUT first_day date, OUT last_day date)
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_time IS NOT NULL AND to_time IS NOT NULL AND from_time >= to_time THEN
+        RAISE EXCEPTION 'invalid time window: from_time % is not before to_time %', from_time, to_time
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give from_time before to_time, or NULL for an open end.';
+    END IF;
+    first_day := CASE WHEN from_time IS NULL THEN '-infinity'::date
+                      ELSE (from_time AT TIME ZONE 'UTC')::date END;
+    last_day := CASE WHEN to_time IS NULL THEN 'infinity'::date
+                     ELSE ((to_time - interval '1 microsecond') AT TIME ZONE 'UTC')::date END;
+END
+$$;
+COMMENT ON FUNCTION usertrack.window_days(timestamptz, timestamptz) IS
+  'The UTC days a window [from_time, to_time) overlaps (NULL is an open end); an error when from_time is not before to_time';
+
+CREATE FUNCTION usertrack.check_metric(metric text, allowed text[])
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF metric IS NULL OR NOT metric = ANY (allowed) THEN
+        RAISE EXCEPTION 'unknown metric: %', COALESCE(quote_literal(metric), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('The metric is one of %s.', array_to_string(allowed, ', '));
+    END IF;
+    RETURN metric;
+END
+$$;
+COMMENT ON FUNCTION usertrack.check_metric(text, text[]) IS
+  'The metric if it is one of the allowed ones, else an error naming them';
+
+CREATE FUNCTION usertrack.normal_upper_tail(z double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'usertrack_normal_upper_tail'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION usertrack.normal_upper_tail(double precision) IS
+  'P(Z >= z) for a standard normal Z: the one-sided p-value of a z statistic';
+
+CREATE FUNCTION usertrack.user_stats(user_id text, from_time timestamptz DEFAULT NULL,
+                                     to_time timestamptz DEFAULT NULL)
+RETURNS TABLE (user_id text, first_day date, last_day date, traces bigint,
+               observations bigint, input_tokens bigint, output_tokens bigint,
+               total_tokens bigint, model_cost numeric, errors bigint,
+               scores bigint, active_days bigint, error_rate numeric,
+               cost_per_trace numeric, first_event timestamptz,
+               last_event timestamptz, latency_p50 interval,
+               latency_p95 interval, latency_p99 interval,
+               rollup usertrack.rollup)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH w AS (
+    SELECT * FROM usertrack.window_days($2, $3)
+), d AS (
+    SELECT usertrack.rollup_merge(usertrack.make_rollup(d.traces, d.observations,
+               d.input_tokens, d.output_tokens, d.total_tokens, d.model_cost,
+               d.errors, NULL, NULL, d.latency)) AS r,
+           COALESCE(sum(d.scores), 0)::bigint AS scores,
+           count(DISTINCT d.day) AS active_days,
+           min(d.day) AS first_day, max(d.day) AS last_day
+      FROM usertrack.user_daily_rollup d, w
+     WHERE (d.user_id = $1 OR ($1 IS NULL AND d.user_id <> ''))
+       AND d.day BETWEEN w.first_day AND w.last_day
+), e AS (
+    -- first and last event: two probes of the (user_id, timestamp) index
+    SELECT min(t."timestamp") AS first_event, max(t."timestamp") AS last_event
+      FROM usertrack.traces t, d
+     WHERE (t.user_id = $1 OR ($1 IS NULL AND t.user_id <> ''))
+       AND t."timestamp" >= (d.first_day::timestamp AT TIME ZONE 'UTC')
+       AND t."timestamp" < ((d.last_day + 1)::timestamp AT TIME ZONE 'UTC')
+)
+SELECT $1, d.first_day, d.last_day,
+       usertrack.traces(d.r), usertrack.observations(d.r),
+       usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
+       usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
+       usertrack.errors(d.r), d.scores, d.active_days,
+       round(usertrack.errors(d.r)::numeric / NULLIF(usertrack.observations(d.r), 0), 6),
+       trim_scale(round(usertrack.model_cost(d.r) / NULLIF(usertrack.traces(d.r), 0), 12)),
+       e.first_event, e.last_event,
+       usertrack.latency_percentile(d.r, 0.5),
+       usertrack.latency_percentile(d.r, 0.95),
+       usertrack.latency_percentile(d.r, 0.99),
+       usertrack.make_rollup(usertrack.traces(d.r), usertrack.observations(d.r),
+           usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
+           usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
+           usertrack.errors(d.r), e.first_event, e.last_event, usertrack.latency(d.r))
+  FROM d, e
+$$;
+COMMENT ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz) IS
+  'One user''s totals, error rate and trace latency percentiles (within 1%) over the UTC days the window overlaps, merged from the per-day rows; user_id NULL for all users together';
+
+-- Per-user totals over a window: user_rollup when the window is open at both
+-- ends, else the per-day rows.
+CREATE FUNCTION usertrack.window_users(from_time timestamptz, to_time timestamptz)
+RETURNS TABLE (user_id text, traces bigint, observations bigint,
+               total_tokens bigint, model_cost numeric, errors bigint,
+               latency usertrack.latency_sketch)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT d.user_id, sum(d.traces)::bigint, sum(d.observations)::bigint,
+       sum(d.total_tokens)::bigint, sum(d.model_cost), sum(d.errors)::bigint,
+       usertrack.sketch_merge(d.latency)
+  FROM usertrack.user_daily_rollup d, usertrack.window_days($1, $2) w
+ WHERE d.user_id <> '' AND d.day BETWEEN w.first_day AND w.last_day
+ GROUP BY d.user_id
+$$;
+COMMENT ON FUNCTION usertrack.window_users(timestamptz, timestamptz) IS
+  'Every user''s traces, observations, tokens, cost, errors and latency sketch over the UTC days a window overlaps';
+
+CREATE FUNCTION usertrack.usage_distribution(metric text DEFAULT 'model_cost',
+                                             from_time timestamptz DEFAULT NULL,
+                                             to_time timestamptz DEFAULT NULL)
+RETURNS TABLE (metric text, users bigint, total numeric, mean numeric,
+               p50 numeric, p90 numeric, p99 numeric, max numeric,
+               top_1pct_users bigint, top_1pct_share numeric,
+               top_10pct_users bigint, top_10pct_share numeric, gini numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH m AS (
+    SELECT usertrack.check_metric($1, '{model_cost,total_tokens,total_events}') AS metric
+), v AS (
+    SELECT CASE m.metric WHEN 'model_cost' THEN u.model_cost
+                         WHEN 'total_tokens' THEN u.total_tokens::numeric
+                         ELSE u.traces::numeric END AS x
+      FROM usertrack.window_users($2, $3) u, m
+), r AS (
+    SELECT x, row_number() OVER (ORDER BY x) AS i,
+           row_number() OVER (ORDER BY x DESC) AS top,
+           count(*) OVER () AS n
+      FROM v
+), s AS (
+    SELECT count(*) AS n, sum(x) AS total, max(x) AS max,
+           ceil(count(*) * 0.01)::bigint AS n1, ceil(count(*) * 0.10)::bigint AS n10,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90,
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY x) AS p99,
+           sum(x * i) AS weighted
+      FROM r
+)
+SELECT m.metric, s.n, COALESCE(s.total, 0),
+       round(s.total / NULLIF(s.n, 0), 6),
+       round(s.p50::numeric, 6), round(s.p90::numeric, 6), round(s.p99::numeric, 6),
+       s.max,
+       s.n1, round((SELECT sum(x) FROM r WHERE r.top <= s.n1) / NULLIF(s.total, 0), 6),
+       s.n10, round((SELECT sum(x) FROM r WHERE r.top <= s.n10) / NULLIF(s.total, 0), 6),
+       -- G = 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n, x ascending
+       round(2 * s.weighted / NULLIF(s.n * s.total, 0) - (s.n + 1)::numeric / NULLIF(s.n, 0), 6)
+  FROM s, m
+$$;
+COMMENT ON FUNCTION usertrack.usage_distribution(text, timestamptz, timestamptz) IS
+  'How a metric (model_cost, total_tokens or total_events) is spread over the users active in a window: users, mean, percentiles of per-user totals, the share of the top 1% and 10% of users, and the Gini coefficient';
+
+CREATE FUNCTION usertrack.outlier_users(metric text DEFAULT 'error_rate',
+                                        from_time timestamptz DEFAULT NULL,
+                                        to_time timestamptz DEFAULT NULL,
+                                        min_traces integer DEFAULT 20)
+RETURNS TABLE (user_id text, traces bigint, observations bigint, errors bigint,
+               value double precision, population_value double precision,
+               test text, statistic double precision, p_value double precision,
+               adjusted_p_value double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM usertrack.check_metric(metric, '{error_rate,p95_latency}');
+    IF min_traces IS NULL OR min_traces < 1 THEN
+        RAISE EXCEPTION 'min_traces must be 1 or more, not %', COALESCE(min_traces::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF metric = 'error_rate' THEN
+        -- One-sided two-proportion z-test of the user's errors per observation
+        -- against everyone else's, Bonferroni-adjusted over the users tested.
+        RETURN QUERY
+        WITH u AS (
+            SELECT * FROM usertrack.window_users(from_time, to_time) w
+             WHERE w.traces >= min_traces AND w.observations > 0
+        ), t AS (
+            SELECT sum(w.errors) AS e, sum(w.observations) AS o, count(*) AS k FROM u w
+        ), z AS (
+            SELECT u.user_id, u.traces, u.observations, u.errors,
+                   u.errors::float8 / u.observations AS value,
+                   (t.e - u.errors)::float8 / NULLIF(t.o - u.observations, 0) AS rest,
+                   t.e::float8 / t.o AS pooled, (t.o - u.observations)::float8 AS n2, t.k
+              FROM u, t
+        ), s AS (
+            SELECT z.*, (z.value - z.rest) /
+                   NULLIF(sqrt(z.pooled * (1 - z.pooled) * (1.0 / z.observations + 1.0 / z.n2)), 0) AS stat
+              FROM z WHERE z.rest IS NOT NULL
+        )
+        SELECT s.user_id, s.traces, s.observations, s.errors, s.value, s.rest,
+               'two-proportion z-test (one-sided: errors per observation above the other users'')'::text,
+               s.stat, usertrack.normal_upper_tail(s.stat),
+               least(1.0, usertrack.normal_upper_tail(s.stat) * s.k)
+          FROM s
+         WHERE s.stat > 0 AND usertrack.normal_upper_tail(s.stat) * s.k < 0.05
+         ORDER BY s.stat DESC, s.user_id;
+    ELSE
+        -- Modified z-score (Iglewicz and Hoaglin) of log p95 latency against
+        -- the users' median: 0.6745 * (x - median) / MAD above 3.5.
+        RETURN QUERY
+        WITH u AS (
+            SELECT w.user_id, w.traces, w.observations, w.errors,
+                   extract(epoch FROM usertrack.latency_percentile(w.latency, 0.95))::float8 AS p95
+              FROM usertrack.window_users(from_time, to_time) w
+             WHERE w.latency IS NOT NULL AND usertrack.latency_count(w.latency) >= min_traces
+        ), l AS (
+            SELECT u.*, ln(greatest(u.p95, 1e-6)) AS lx FROM u
+        ), med AS (
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY l.lx) AS m,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY l.p95) AS p FROM l
+        ), mad AS (
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(l.lx - med.m)) AS d
+              FROM l, med
+        )
+        SELECT l.user_id, l.traces, l.observations, l.errors, l.p95, med.p,
+               'modified z-score of log p95 latency (0.6745 * (x - median) / MAD > 3.5)'::text,
+               0.6745 * (l.lx - med.m) / mad.d, NULL::float8, NULL::float8
+          FROM l, med, mad
+         WHERE mad.d > 0 AND 0.6745 * (l.lx - med.m) / mad.d > 3.5
+         ORDER BY 0.6745 * (l.lx - med.m) / mad.d DESC, l.user_id;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION usertrack.outlier_users(text, timestamptz, timestamptz, integer) IS
+  'Users with disproportionate error rates (one-sided two-proportion z-test against the other users, Bonferroni-adjusted p below 0.05) or p95 trace latency (modified z-score of log p95 above 3.5), among users with at least min_traces traces; strongest first';
+
+CREATE FUNCTION usertrack.segment_stats(dimension text, key text DEFAULT NULL,
+                                        from_time timestamptz DEFAULT NULL,
+                                        to_time timestamptz DEFAULT NULL)
+RETURNS TABLE (segment text, users bigint, traces bigint, input_tokens bigint,
+               output_tokens bigint, total_tokens bigint, model_cost numeric,
+               cost_per_user numeric, errors bigint, error_rate numeric,
+               latency_p50 interval, latency_p95 interval)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM usertrack.check_metric(dimension, '{tag,metadata,environment,release,trait}');
+    IF dimension IN ('metadata', 'trait') AND (key IS NULL OR key = '') THEN
+        RAISE EXCEPTION 'segment_stats by % needs a key', dimension
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('Name the %s key, for example segment_stats(%L, %L).',
+                                dimension, dimension, CASE dimension WHEN 'trait' THEN 'plan' ELSE 'feature' END);
+    END IF;
+    PERFORM usertrack.window_days(from_time, to_time);
+    RETURN QUERY
+    WITH tr AS (
+        SELECT t.id, COALESCE(NULLIF(t.user_id, ''), NULL) AS user_id,
+               CASE dimension
+                    WHEN 'environment' THEN ARRAY[t.environment]
+                    WHEN 'release' THEN ARRAY[t.release]
+                    WHEN 'metadata' THEN ARRAY[t.metadata ->> key]
+                    WHEN 'trait' THEN ARRAY[ut.traits ->> key]
+                    ELSE CASE WHEN cardinality(t.tags) = 0 THEN ARRAY[NULL::text] ELSE t.tags END
+               END AS segments
+          FROM usertrack.traces t
+          LEFT JOIN usertrack.user_traits ut
+            ON dimension = 'trait' AND ut.user_id = t.user_id
+         WHERE (from_time IS NULL OR t."timestamp" >= from_time)
+           AND (to_time IS NULL OR t."timestamp" < to_time)
+    ), x AS (
+        SELECT s.segment, tr.user_id, tt.observations, tt.input_tokens,
+               tt.output_tokens, tt.total_tokens, tt.model_cost, tt.errors,
+               tt.first_start, tt.last_end
+          FROM tr
+          CROSS JOIN LATERAL unnest(tr.segments) AS s(segment)
+          JOIN usertrack.trace_totals tt ON tt.trace_id = tr.id
+    )
+    SELECT x.segment, count(DISTINCT x.user_id), count(*),
+           sum(x.input_tokens)::bigint, sum(x.output_tokens)::bigint,
+           sum(x.total_tokens)::bigint, sum(x.model_cost),
+           trim_scale(round(sum(x.model_cost) / NULLIF(count(DISTINCT x.user_id), 0), 12)),
+           sum(x.errors)::bigint,
+           round(sum(x.errors) / NULLIF(sum(x.observations), 0), 6),
+           usertrack.latency_percentile(usertrack.latency_sketch(
+               CASE WHEN x.first_start IS NOT NULL
+                    THEN greatest(x.last_end - x.first_start, interval '0') END), 0.5),
+           usertrack.latency_percentile(usertrack.latency_sketch(
+               CASE WHEN x.first_start IS NOT NULL
+                    THEN greatest(x.last_end - x.first_start, interval '0') END), 0.95)
+      FROM x
+     GROUP BY x.segment
+     ORDER BY sum(x.model_cost) DESC, x.segment NULLS LAST;
+END
+$$;
+COMMENT ON FUNCTION usertrack.segment_stats(text, text, timestamptz, timestamptz) IS
+  'Segments side by side: by trace tag, trace metadata key, environment, release, or user trait key; users, traces, tokens, cost, cost per user, error rate and trace latency p50/p95 of the traces whose timestamp is in the window (exact edges). NULL is the segment of traces without a value';
+
+CREATE FUNCTION usertrack.user_journey(user_id text, from_time timestamptz DEFAULT NULL,
+                                       to_time timestamptz DEFAULT NULL)
+RETURNS TABLE (trace_id text, "timestamp" timestamptz, name text,
+               session_id text, session_number bigint, new_session boolean,
+               gap interval, observations bigint, total_tokens bigint,
+               model_cost numeric, errors bigint, latency interval)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH w AS (SELECT * FROM usertrack.window_days($2, $3)),
+t AS (
+    SELECT t.id, t."timestamp", t.name, NULLIF(t.session_id, '') AS session_id,
+           tt.observations, tt.total_tokens, tt.model_cost, tt.errors,
+           CASE WHEN tt.first_start IS NOT NULL
+                THEN greatest(tt.last_end - tt.first_start, interval '0') END AS latency,
+           lag(t."timestamp") OVER o AS prev_ts,
+           lag(NULLIF(t.session_id, '')) OVER o AS prev_session,
+           row_number() OVER o AS n
+      FROM usertrack.traces t
+      JOIN usertrack.trace_totals tt ON tt.trace_id = t.id
+     WHERE t.user_id = $1
+       AND ($2 IS NULL OR t."timestamp" >= $2)
+       AND ($3 IS NULL OR t."timestamp" < $3)
+    WINDOW o AS (ORDER BY t."timestamp", t.id)
+), s AS (
+    SELECT t.*, (t.n = 1 OR t.session_id IS DISTINCT FROM t.prev_session) AS starts FROM t
+)
+SELECT s.id, s."timestamp", s.name, s.session_id,
+       count(*) FILTER (WHERE s.starts) OVER (ORDER BY s."timestamp", s.id),
+       s.starts, s."timestamp" - s.prev_ts,
+       s.observations, s.total_tokens, s.model_cost, s.errors, s.latency
+  FROM s, w
+ ORDER BY s."timestamp", s.id
+$$;
+COMMENT ON FUNCTION usertrack.user_journey(text, timestamptz, timestamptz) IS
+  'One user''s traces in time order with their session, a running number of the session visits (a new one whenever the session changes), the gap since the previous trace, and the trace totals; exact window edges';
+
+------------------------------------------------------------------------------
+-- User traits: properties of a user (plan, region, account...), set by the
+-- application or taken from a trace's metadata key user_traits.
+------------------------------------------------------------------------------
+
+CREATE TABLE usertrack.user_traits (
+    user_id     text COLLATE "C" PRIMARY KEY,
+    traits      jsonb NOT NULL DEFAULT '{}',
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT user_traits_user_id CHECK (user_id OPERATOR(pg_catalog.<>) ''
+        AND pg_catalog.octet_length(user_id) OPERATOR(pg_catalog.<=) 1024),
+    CONSTRAINT user_traits_object CHECK (pg_catalog.jsonb_typeof(traits) OPERATOR(pg_catalog.=) 'object')
+);
+CREATE INDEX user_traits_traits ON usertrack.user_traits USING gin (traits jsonb_path_ops);
+COMMENT ON TABLE usertrack.user_traits IS
+  'Properties of users (plan, region, account, signup date...): one JSON object per user, merged by set_user_traits() and from the metadata key user_traits of the user''s traces';
+COMMENT ON COLUMN usertrack.user_traits.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_traits.traits IS 'The traits, a JSON object';
+COMMENT ON COLUMN usertrack.user_traits.updated_at IS 'When the traits last changed';
+SELECT pg_catalog.pg_extension_config_dump('usertrack.user_traits', '');
+
+CREATE FUNCTION usertrack.merge_traits(old jsonb, new jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}')
+  FROM jsonb_each(COALESCE($1, '{}') || $2) e
+ WHERE e.value <> 'null'::jsonb
+$$;
+COMMENT ON FUNCTION usertrack.merge_traits(jsonb, jsonb) IS
+  'Traits merged: the keys of new win, a key set to JSON null is removed';
+
+CREATE FUNCTION usertrack.set_user_traits(user_id text, traits jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF user_id IS NULL OR user_id = '' THEN
+        RAISE EXCEPTION 'user_id must not be empty'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF traits IS NULL OR jsonb_typeof(traits) <> 'object' THEN
+        RAISE EXCEPTION 'traits must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('User %s was given %s.', quote_literal(user_id),
+                                  COALESCE(jsonb_typeof(traits), 'NULL')),
+                  HINT = 'Pass an object such as {"plan": "pro"}; a key set to null removes it.';
+    END IF;
+    -- create the row, then merge under its lock: a concurrent merge is
+    -- seen, never lost
+    INSERT INTO usertrack.user_traits AS u (user_id) VALUES (set_user_traits.user_id)
+    ON CONFLICT ON CONSTRAINT user_traits_pkey DO NOTHING;
+    UPDATE usertrack.user_traits AS u
+       SET traits = usertrack.merge_traits(u.traits, set_user_traits.traits), updated_at = now()
+     WHERE u.user_id = set_user_traits.user_id
+    RETURNING u.traits INTO result;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION usertrack.set_user_traits(text, jsonb) IS
+  'Merges traits into a user''s traits (a key set to JSON null is removed) and returns the result';
+
+CREATE FUNCTION usertrack.traits_from_traces()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_traces t
+                    WHERE t.user_id <> '' AND jsonb_typeof(t.metadata -> 'user_traits') = 'object') THEN
+        RETURN NULL;
+    END IF;
+    -- create the rows in key order, then merge under their locks
+    INSERT INTO usertrack.user_traits (user_id)
+    SELECT DISTINCT t.user_id FROM new_traces t
+     WHERE t.user_id <> '' AND jsonb_typeof(t.metadata -> 'user_traits') = 'object'
+     ORDER BY 1
+    ON CONFLICT ON CONSTRAINT user_traits_pkey DO NOTHING;
+    -- later traces of one statement win, as if written one after the other
+    UPDATE usertrack.user_traits AS u
+       SET traits = usertrack.merge_traits(u.traits, a.traits), updated_at = now()
+      FROM (SELECT n.user_id, jsonb_object_agg(k.key, k.value ORDER BY n.ord) AS traits
+              FROM (SELECT t.user_id, t.metadata -> 'user_traits' AS tr,
+                           row_number() OVER () AS ord
+                      FROM new_traces t
+                     WHERE t.user_id <> ''
+                       AND jsonb_typeof(t.metadata -> 'user_traits') = 'object') n
+             CROSS JOIN LATERAL jsonb_each(n.tr) k
+             GROUP BY n.user_id) a
+     WHERE u.user_id = a.user_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION usertrack.traits_from_traces() IS
+  'Trigger: merges the metadata key user_traits (an object) of new or changed traces into usertrack.user_traits';
+CREATE TRIGGER traits_insert AFTER INSERT ON usertrack.traces
+    REFERENCING NEW TABLE AS new_traces
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
+CREATE TRIGGER traits_update AFTER UPDATE ON usertrack.traces
+    REFERENCING NEW TABLE AS new_traces
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
+
+------------------------------------------------------------------------------
+-- Quality beside cost, score summaries, sparklines.
+------------------------------------------------------------------------------
+
+CREATE VIEW usertrack.user_score_summary AS
+WITH s AS (
+    SELECT t.user_id, s.name, s.data_type, s.value, s.string_value, s."timestamp", s.id
+      FROM usertrack.scores s
+      JOIN usertrack.traces t ON t.id OPERATOR(pg_catalog.=) s.trace_id
+     WHERE t.user_id OPERATOR(pg_catalog.<>) ''
+)
+SELECT s.user_id, s.name, pg_catalog.min(s.data_type) AS data_type,
+       pg_catalog.count(*) AS scores,
+       pg_catalog.avg(s.value) FILTER (WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL') AS mean,
+       pg_catalog.min(s.value) FILTER (WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL') AS min,
+       pg_catalog.max(s.value) FILTER (WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL') AS max,
+       (SELECT pg_catalog.jsonb_object_agg(c.string_value, c.n)
+          FROM (SELECT x.string_value, pg_catalog.count(*) AS n
+                  FROM s x
+                 WHERE x.user_id OPERATOR(pg_catalog.=) s.user_id AND x.name OPERATOR(pg_catalog.=) s.name
+                   AND x.data_type OPERATOR(pg_catalog.=) 'CATEGORICAL' AND x.string_value IS NOT NULL
+                 GROUP BY x.string_value) c) AS categories,
+       (pg_catalog.array_agg(COALESCE(s.string_value, s.value::text)
+                             ORDER BY s."timestamp" DESC, s.id DESC))[1] AS latest_value,
+       pg_catalog.max(s."timestamp") AS latest_at
+  FROM s
+ GROUP BY s.user_id, s.name;
+COMMENT ON VIEW usertrack.user_score_summary IS
+  'Per user and score name: count, mean, min and max of numeric and boolean scores, counts per category of categorical ones, and the latest value';
+COMMENT ON COLUMN usertrack.user_score_summary.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_score_summary.name IS 'Score name';
+COMMENT ON COLUMN usertrack.user_score_summary.data_type IS 'NUMERIC, BOOLEAN or CATEGORICAL (the first in that order when a name has several)';
+COMMENT ON COLUMN usertrack.user_score_summary.scores IS 'Scores of the user with that name';
+COMMENT ON COLUMN usertrack.user_score_summary.mean IS 'Mean value of the numeric and boolean ones (a boolean counts 0 or 1)';
+COMMENT ON COLUMN usertrack.user_score_summary.min IS 'Smallest value';
+COMMENT ON COLUMN usertrack.user_score_summary.max IS 'Largest value';
+COMMENT ON COLUMN usertrack.user_score_summary.categories IS 'Count per category of the categorical ones';
+COMMENT ON COLUMN usertrack.user_score_summary.latest_value IS 'Value (or category) of the latest score';
+COMMENT ON COLUMN usertrack.user_score_summary.latest_at IS 'Timestamp of the latest score';
+
+CREATE FUNCTION usertrack.activity_sparkline(user_id text, days integer DEFAULT 30,
+                                             metric text DEFAULT 'model_cost')
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    bars CONSTANT text[] := '{▁,▂,▃,▄,▅,▆,▇,█}';
+    vals numeric[];
+    top numeric;
+    result text := '';
+    v numeric;
+BEGIN
+    PERFORM usertrack.check_metric(metric, '{model_cost,total_tokens,total_events,errors}');
+    IF days IS NULL OR days < 1 OR days > 366 THEN
+        RAISE EXCEPTION 'days must be from 1 to 366, not %', COALESCE(days::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT array_agg(COALESCE(CASE metric WHEN 'model_cost' THEN d.model_cost
+                                          WHEN 'total_tokens' THEN d.total_tokens
+                                          WHEN 'errors' THEN d.errors
+                                          ELSE d.traces END, 0) ORDER BY g.day)
+      INTO vals
+      FROM generate_series((now() AT TIME ZONE 'UTC')::date - (days - 1),
+                           (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS g(day)
+      LEFT JOIN usertrack.user_daily_rollup d
+        ON d.user_id = activity_sparkline.user_id AND d.day = g.day::date;
+    SELECT max(x) INTO top FROM unnest(vals) x;
+    FOREACH v IN ARRAY vals LOOP
+        result := result || CASE WHEN v <= 0 OR top <= 0 THEN ' '
+                                 ELSE bars[1 + least(7, floor(v / top * 8)::int)] END;
+    END LOOP;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION usertrack.activity_sparkline(text, integer, text) IS
+  'A one-line Unicode sparkline of a user''s daily model_cost, total_tokens, total_events or errors over the last days UTC days, oldest first: a blank for a day without any, else a bar of eight heights scaled to the busiest day';
+
+CREATE VIEW usertrack.user_quality AS
+WITH top_scores AS (
+    SELECT s.name
+      FROM usertrack.scores s
+     WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL'
+     GROUP BY s.name
+     ORDER BY pg_catalog.count(*) DESC, s.name
+     LIMIT 3
+)
+SELECT a.user_id, a.model_cost, a.total_events, a.total_observations, a.errors,
+       pg_catalog.round(a.errors::numeric OPERATOR(pg_catalog./)
+                        NULLIF(a.total_observations, 0), 6) AS error_rate,
+       (SELECT pg_catalog.jsonb_object_agg(q.name, pg_catalog.round(q.mean::numeric, 4))
+          FROM usertrack.user_score_summary q
+         WHERE q.user_id OPERATOR(pg_catalog.=) a.user_id
+           AND q.name IN (SELECT name FROM top_scores)) AS score_means,
+       usertrack.activity_sparkline(a.user_id) AS activity
+  FROM usertrack.all_users a;
+COMMENT ON VIEW usertrack.user_quality IS
+  'all_users with quality beside cost: per user the error rate, the mean of the three most used numeric score names, and a 30-day cost sparkline';
+COMMENT ON COLUMN usertrack.user_quality.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_quality.model_cost IS 'Model cost, as in all_users';
+COMMENT ON COLUMN usertrack.user_quality.total_events IS 'Traces, as in all_users';
+COMMENT ON COLUMN usertrack.user_quality.total_observations IS 'Observations, as in all_users';
+COMMENT ON COLUMN usertrack.user_quality.errors IS 'Observations at level ERROR';
+COMMENT ON COLUMN usertrack.user_quality.error_rate IS 'errors / total_observations';
+COMMENT ON COLUMN usertrack.user_quality.score_means IS 'Mean per score name, for the three numeric or boolean score names most used across all users';
+COMMENT ON COLUMN usertrack.user_quality.activity IS 'Sparkline of the daily model cost over the last 30 UTC days';
+
+-- The analytics functions read the maintained tables as the extension's
+-- owner (SECURITY DEFINER, search_path pinned); grant_reader() lets a role
+-- call them.
+REVOKE ALL ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz),
+    usertrack.window_users(timestamptz, timestamptz),
+    usertrack.usage_distribution(text, timestamptz, timestamptz),
+    usertrack.outlier_users(text, timestamptz, timestamptz, integer),
+    usertrack.segment_stats(text, text, timestamptz, timestamptz),
+    usertrack.user_journey(text, timestamptz, timestamptz),
+    usertrack.activity_sparkline(text, integer, text),
+    usertrack.set_user_traits(text, jsonb) FROM PUBLIC;
+
+------------------------------------------------------------------------------
 -- Roles, and one user's data: export and erasure.
 ------------------------------------------------------------------------------
 
@@ -1611,11 +2427,12 @@ AS $$
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA usertrack TO %s', role_name);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON usertrack.traces, '
-                   'usertrack.observations, usertrack.scores TO %s', role_name);
+                   'usertrack.observations, usertrack.scores, usertrack.user_traits TO %s', role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
-  'Lets a role write the input tables (SELECT, INSERT, UPDATE, DELETE; upserts included). Its writes keep every total right, although it gets no right on the maintained tables';
+  'Lets a role write the input tables and the user traits (SELECT, INSERT, UPDATE, DELETE; upserts included; set_user_traits()). Its writes keep every total right, although it gets no right on the maintained tables';
 REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.grant_reader(role_name regrole)
@@ -1629,13 +2446,21 @@ BEGIN
                    'usertrack.user_sessions, usertrack.user_scores, '
                    'usertrack.user_daily, usertrack.totals, '
                    'usertrack.model_prices, usertrack.unpriced_models, '
-                   'usertrack.unpriced_usage TO %s', role_name);
+                   'usertrack.unpriced_usage, usertrack.user_traits, '
+                   'usertrack.user_score_summary, usertrack.user_quality TO %s', role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION '
+                   'usertrack.user_stats(text, timestamptz, timestamptz), '
+                   'usertrack.usage_distribution(text, timestamptz, timestamptz), '
+                   'usertrack.outlier_users(text, timestamptz, timestamptz, integer), '
+                   'usertrack.segment_stats(text, text, timestamptz, timestamptz), '
+                   'usertrack.user_journey(text, timestamptz, timestamptz), '
+                   'usertrack.activity_sparkline(text, integer, text) TO %s', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.compute_cost(text, '
                    'timestamptz, jsonb, bigint, bigint, bigint, jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_reader(regrole) IS
-  'Lets a role (a BI tool, a dashboard) read the public views and the model prices, and nothing else';
+  'Lets a role (a BI tool, a dashboard) read the public views, the model prices and the user traits, and call the analytics functions, and nothing else';
 REVOKE ALL ON FUNCTION usertrack.grant_reader(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.export_user(user_id text)
@@ -1647,6 +2472,7 @@ SELECT jsonb_build_object(
     'user_id', $1,
     'exported_at', now(),
     'totals', (SELECT to_jsonb(a) FROM usertrack.all_users a WHERE a.user_id = $1),
+    'traits', (SELECT t.traits FROM usertrack.user_traits t WHERE t.user_id = $1),
     'sessions', COALESCE((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.first_event, s.session_id)
                             FROM usertrack.user_sessions s WHERE s.user_id = $1), '[]'),
     'daily', COALESCE((SELECT jsonb_agg(to_jsonb(d) ORDER BY d.day)
@@ -1685,13 +2511,17 @@ WITH s AS (
 ), t AS (
     DELETE FROM usertrack.traces t WHERE t.user_id = $1
     RETURNING 1
+), u AS (
+    DELETE FROM usertrack.user_traits u WHERE u.user_id = $1
+    RETURNING 1
 )
 SELECT 'scores', (SELECT count(*) FROM s)
 UNION ALL SELECT 'observations', (SELECT count(*) FROM o)
 UNION ALL SELECT 'traces', (SELECT count(*) FROM t)
+UNION ALL SELECT 'user_traits', (SELECT count(*) FROM u)
 $$;
 COMMENT ON FUNCTION usertrack.forget_user(text) IS
-  'Erases one user: their traces, the observations and scores of those traces, and with them every total of the user, in one statement; returns the rows deleted per table';
+  'Erases one user: their traces, the observations and scores of those traces, their traits, and with them every total of the user, in one statement; returns the rows deleted per table';
 REVOKE ALL ON FUNCTION usertrack.forget_user(text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------

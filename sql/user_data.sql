@@ -33,6 +33,15 @@ SELECT user_id, total_events, total_tokens, model_cost FROM usertrack.all_users 
 SELECT count(*) FROM usertrack.traces;               -- the reader may not read the input
 SELECT count(*) FROM usertrack.user_totals;          -- nor the maintained tables
 SELECT usertrack.forget_user('ada');                 -- nor erase anybody
+-- but call the analytics functions, which read as the extension's owner
+SELECT traces, model_cost FROM usertrack.user_stats('ada');
+SELECT metric, users FROM usertrack.usage_distribution('total_events');
+SELECT count(*) FROM usertrack.user_journey('ada');
+SELECT usertrack.set_user_traits('ada', '{"plan": "pro"}');  -- but not write traits
+RESET ROLE;
+-- the writer sets traits
+SET ROLE usertrack_test_app;
+SELECT usertrack.set_user_traits('ada', '{"plan": "pro", "region": "eu"}');
 RESET ROLE;
 
 -- the export: totals, sessions, days, and every trace with its observations and scores
@@ -47,7 +56,8 @@ SELECT (SELECT count(*) FROM usertrack.user_traces WHERE user_id = 'ada') AS tra
        (SELECT count(*) FROM usertrack.user_daily WHERE user_id = 'ada') AS days,
        (SELECT count(*) FROM usertrack.user_scores WHERE user_id = 'ada') AS scores,
        (SELECT count(*) FROM usertrack.user_totals WHERE user_id = 'ada') AS user_totals,
-       (SELECT count(*) FROM usertrack.trace_totals WHERE user_id = 'ada') AS trace_totals;
+       (SELECT count(*) FROM usertrack.trace_totals WHERE user_id = 'ada') AS trace_totals,
+       (SELECT count(*) FROM usertrack.user_traits WHERE user_id = 'ada') AS traits;
 -- others are untouched, and so are rows that were never the user's
 SELECT user_id, total_events, total_tokens FROM usertrack.all_users ORDER BY 1;
 SELECT id FROM usertrack.observations ORDER BY id;

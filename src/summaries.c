@@ -31,6 +31,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -48,6 +49,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "usertrack.h"
 
@@ -182,6 +184,7 @@ typedef struct RollupChange
 	TimeSpan	removed;		/* trace timestamps removed */
 	int64		sessions_delta; /* per user: sessions born minus dead */
 	int64		days_delta;		/* per user: days born minus dead */
+	BinArray	latency;		/* per day and cell: latency sketch change */
 	bool		held;			/* per user: its changes go to the log */
 	bool		status_known;	/* per user: held or settled is decided */
 } RollupChange;
@@ -262,6 +265,7 @@ rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
 		memset(&e->removed, 0, sizeof(e->removed));
 		e->sessions_delta = 0;
 		e->days_delta = 0;
+		memset(&e->latency, 0, sizeof(e->latency));
 		e->held = false;
 		e->status_known = false;
 	}
@@ -296,6 +300,24 @@ add_contribution(RollupSet *rs, const Attribution *a, const Measures *m,
 	}
 }
 
+/*
+ * Adds (sign = 1) or removes (sign = -1) one trace latency to or from the
+ * sketch of the trace's (user, day) and of its log cell.  The user gets an
+ * entry too, so that it is classified held or settled like any user whose
+ * rows change.
+ */
+static void
+add_latency(RollupSet *rs, const Attribution *a, int64 latency_us, int sign)
+{
+	int32		key = latency_key_usecs(latency_us);
+
+	(void) rollup_for(rs->users, a->user_id, NULL, 0);
+	bins_add(&rollup_for(rs->days, a->user_id, NULL, a->day)->latency, key,
+			 sign, CurrentMemoryContext);
+	bins_add(&rollup_for(rs->cells, a->user_id, a->session_id, a->day)->latency,
+			 key, sign, CurrentMemoryContext);
+}
+
 static int
 compare_rollups(const void *a, const void *b)
 {
@@ -319,7 +341,8 @@ sorted_rollups_of(rollup_hash *h, int *n, bool all)
 	rollup_start_iterate(h, &it);
 	while ((e = rollup_iterate(h, &it)) != NULL)
 		if (all || !measures_are_zero(&e->delta) || e->added.valid ||
-			e->removed.valid || e->sessions_delta != 0 || e->days_delta != 0)
+			e->removed.valid || e->sessions_delta != 0 || e->days_delta != 0 ||
+			e->latency.n > 0)
 			out[(*n)++] = e;
 	if (*n > 1)
 		qsort(out, *n, sizeof(RollupChange *), compare_rollups);
@@ -363,6 +386,16 @@ arg_push(ArgColumn *c, Datum value, bool isnull)
 	c->values[c->n] = value;
 	c->nulls[c->n] = isnull;
 	c->n++;
+}
+
+/* A latency sketch change, NULL when there is none. */
+static void
+arg_push_sketch(ArgColumn *c, const BinArray *latency)
+{
+	bool		isnull;
+	Datum		d = bins_sketch_datum(latency, &isnull);
+
+	arg_push(c, d, isnull);
 }
 
 static void
@@ -471,6 +504,10 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
 	"scores = t.scores + excluded.scores"
 #define ADD_MEASURES \
 	"traces = t.traces + excluded.traces, " ADD_TRACE_MEASURES
+/* A trace's latency, as in usertrack.user_traces: NULL without observations */
+#define TRACE_LATENCY \
+	"CASE WHEN t.first_start IS NOT NULL AND t.last_end IS NOT NULL " \
+	"THEN GREATEST(t.last_end - t.first_start, interval '0') END"
 #define WIDEN_EVENTS \
 	"first_event = LEAST(t.first_event, excluded.first_event), " \
 	"last_event = GREATEST(t.last_event, excluded.last_event)"
@@ -541,6 +578,7 @@ typedef struct QueryDef
 #define TS TIMESTAMPTZARRAYOID
 #define D DATEARRAYOID
 #define B BOOLARRAYOID
+#define SK InvalidOid			/* usertrack.latency_sketch[], looked up */
 
 static const QueryDef queries[NUM_QUERIES] = {
 	[Q_TRACE_ADD] = {
@@ -550,9 +588,10 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"$12, $13, $14) "
 		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
 		"first_start = LEAST(t.first_start, excluded.first_start), "
-		"last_end = GREATEST(t.last_end, excluded.last_end) "
+		"last_end = GREATEST(t.last_end, excluded.last_end), "
+		"prior_latency = " TRACE_LATENCY " "
 		"RETURNING trace_id, present, user_id, session_id, day, "
-		TRACE_MEASURE_COLUMNS ", first_start, last_end",
+		TRACE_MEASURE_COLUMNS ", first_start, last_end, prior_latency",
 		14, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D}
 	},
 	/*
@@ -575,7 +614,8 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"WHERE o.trace_id = t.trace_id), "
 		"last_end = (SELECT max(COALESCE(o.end_time, o.start_time)) "
 		"FROM usertrack.observations o WHERE o.trace_id = t.trace_id) "
-		"WHERE t.trace_id = ANY ($1 COLLATE \"C\")",
+		"WHERE t.trace_id = ANY ($1 COLLATE \"C\") "
+		"RETURNING t.trace_id, t.first_start, t.last_end",
 		1, {T}
 	},
 	[Q_TRACE_DROP] = {
@@ -609,11 +649,12 @@ static const QueryDef queries[NUM_QUERIES] = {
 	},
 	[Q_DAY_ADD] = {
 		"INSERT INTO usertrack.user_daily_totals AS t (user_id, day, "
-		MEASURE_COLUMNS ") "
-		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-		"ON CONFLICT (user_id, day) DO UPDATE SET " ADD_MEASURES " "
+		MEASURE_COLUMNS ", latency) "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+		"ON CONFLICT (user_id, day) DO UPDATE SET " ADD_MEASURES ", "
+		"latency = usertrack.sketch_add(t.latency, excluded.latency) "
 		"RETURNING traces",
-		10, {T, D, I, I, I, I, I, N, I, I}
+		11, {T, D, I, I, I, I, I, N, I, I, SK}
 	},
 	[Q_DAY_DROP] = {
 		"DELETE FROM usertrack.user_daily_totals t "
@@ -692,10 +733,11 @@ static const QueryDef queries[NUM_QUERIES] = {
 	},
 	[Q_LOG_APPEND] = {
 		"INSERT INTO usertrack.pending_deltas (user_id, session_id, day, "
-		MEASURE_COLUMNS ", added_first, added_last, removed_first, removed_last) "
+		MEASURE_COLUMNS ", added_first, added_last, removed_first, removed_last, "
+		"latency) "
 		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		"$12, $13, $14, $15)",
-		15, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS}
+		"$12, $13, $14, $15, $16)",
+		16, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS, SK}
 	},
 	/* the refresh: the oldest log rows, then the held users left quiet */
 	/*
@@ -708,7 +750,7 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"DELETE FROM usertrack.pending_deltas WHERE id IN "
 		"(SELECT id FROM usertrack.pending_deltas ORDER BY id LIMIT $1) "
 		"RETURNING user_id, session_id, day, " MEASURE_COLUMNS ", "
-		"added_first, added_last, removed_first, removed_last",
+		"added_first, added_last, removed_first, removed_last, latency",
 		1, {INT8OID}
 	},
 	/* every held user whose log is empty: once the log is drained */
@@ -735,8 +777,33 @@ static const QueryDef queries[NUM_QUERIES] = {
 #undef TS
 #undef D
 #undef B
+#undef SK
 
 static SPIPlanPtr plans[NUM_QUERIES];
+
+/* The OID of usertrack.latency_sketch, and of its array type */
+static Oid
+sketch_type(void)
+{
+	Oid			nsp = get_namespace_oid("usertrack", false);
+	Oid			typ = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+									  CStringGetDatum("latency_sketch"),
+									  ObjectIdGetDatum(nsp));
+
+	if (!OidIsValid(typ))
+		elog(ERROR, "usertrack: type usertrack.latency_sketch is missing");
+	return typ;
+}
+
+static Oid
+sketch_array_type(void)
+{
+	Oid			arr = get_array_type(sketch_type());
+
+	if (!OidIsValid(arr))
+		elog(ERROR, "usertrack: type usertrack.latency_sketch[] is missing");
+	return arr;
+}
 
 /*
  * Runs a prepared statement; returns the number of rows it processed, and
@@ -749,8 +816,13 @@ run_query_with(QueryId q, Datum *args, bool latest)
 
 	if (plans[q] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(queries[q].sql, queries[q].nargs,
-									   (Oid *) queries[q].argtypes);
+		Oid			argtypes[16];
+		SPIPlanPtr	plan;
+
+		for (int i = 0; i < queries[q].nargs; i++)
+			argtypes[i] = OidIsValid(queries[q].argtypes[i]) ?
+				queries[q].argtypes[i] : sketch_array_type();
+		plan = SPI_prepare(queries[q].sql, queries[q].nargs, argtypes);
 
 		if (plan == NULL)
 			elog(ERROR, "usertrack: could not prepare statement %d: %s",
@@ -1080,10 +1152,11 @@ apply_days(RollupSet *rs)
 	int			n;
 	ArgColumn	users,
 				days,
+				latency,
 				drop_users,
 				drop_days;
 	MeasureArgs m;
-	Datum		args[10];
+	Datum		args[11];
 	int			pos = 0;
 
 	keys = settled_rollups(rs, rs->days, &n);
@@ -1091,16 +1164,19 @@ apply_days(RollupSet *rs)
 		return;
 	arg_init(&users, TEXTOID, n);
 	arg_init(&days, DATEOID, n);
+	arg_init(&latency, sketch_type(), n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
 		arg_push_text(&users, keys[i]->key.user_id);
 		arg_push(&days, DateADTGetDatum(keys[i]->key.day), false);
 		measure_args_push(&m, &keys[i]->delta);
+		arg_push_sketch(&latency, &keys[i]->latency);
 	}
 	args[pos++] = arg_array(&users);
 	args[pos++] = arg_array(&days);
 	measure_args_arrays(&m, true, args, &pos);
+	args[pos++] = arg_array(&latency);
 	check_result_count(Q_DAY_ADD, run_query(Q_DAY_ADD, args), n);
 
 	arg_init(&drop_users, TEXTOID, n);
@@ -1419,9 +1495,10 @@ append_log(RollupSet *rs)
 				af,
 				al,
 				rf,
-				rl;
+				rl,
+				latency;
 	MeasureArgs m;
-	Datum		args[15];
+	Datum		args[16];
 	int			pos = 0;
 	int			count = 0;
 
@@ -1435,6 +1512,7 @@ append_log(RollupSet *rs)
 	arg_init(&al, TIMESTAMPTZOID, n);
 	arg_init(&rf, TIMESTAMPTZOID, n);
 	arg_init(&rl, TIMESTAMPTZOID, n);
+	arg_init(&latency, sketch_type(), n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
@@ -1448,6 +1526,7 @@ append_log(RollupSet *rs)
 		measure_args_push(&m, &e->delta);
 		push_timespan(&af, &al, &e->added);
 		push_timespan(&rf, &rl, &e->removed);
+		arg_push_sketch(&latency, &e->latency);
 		count++;
 	}
 	if (count == 0)
@@ -1460,6 +1539,7 @@ append_log(RollupSet *rs)
 	args[pos++] = arg_array(&al);
 	args[pos++] = arg_array(&rf);
 	args[pos++] = arg_array(&rl);
+	args[pos++] = arg_array(&latency);
 	run_query(Q_LOG_APPEND, args);
 }
 
@@ -1528,9 +1608,55 @@ same_keys(const Attribution *a, const Attribution *b)
  *    traces go to the trace's current keys; those of absent traces nowhere.
  * 3. The rollups follow, each in one sorted pass (apply_rollups).
  */
+/*
+ * How one trace moves in the per-day latency sketches: out of the bucket of
+ * its latency before the statement under the keys it counted for, into the
+ * bucket of its latency after it under the keys it counts for now.
+ */
+typedef struct LatencyMove
+{
+	Attribution from;
+	Attribution to;
+	bool		had;			/* it had a latency before */
+	int64		before;			/* in microseconds */
+	bool		has;			/* it has one after */
+	int64		after;
+} LatencyMove;
+
+static int64
+latency_usecs(TimestampTz first, TimestampTz last)
+{
+	return last > first ? last - first : 0;
+}
+
+/* The change of a trace id in the sorted changes, by binary search. */
+static int
+find_change(TraceChange **changes, int n, const char *trace_id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(changes[mid]->trace_id, trace_id);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	elog(ERROR, "usertrack: trace \"%s\" is not among the statement's changes",
+		 trace_id);
+	return -1;
+}
+
 void
 apply_changes(TraceChange **changes, int n)
 {
+	LatencyMove *moves;
 	Maintenance mt;
 	RollupSet	rs;
 	ArgColumn	ids,
@@ -1587,6 +1713,7 @@ apply_changes(TraceChange **changes, int n)
 	args[pos++] = arg_array(&set_days);
 	check_result_count(Q_TRACE_ADD, run_query(Q_TRACE_ADD, args), n);
 
+	moves = palloc0(sizeof(LatencyMove) * n);
 	arg_init(&respan, TEXTOID, n);
 	arg_init(&drop, TEXTOID, n);
 	arg_init(&set_ids, TEXTOID, n);
@@ -1597,9 +1724,12 @@ apply_changes(TraceChange **changes, int n)
 	for (int i = 0; i < n; i++)
 	{
 		TraceChange *ch = changes[i];
+		LatencyMove *mv = &moves[i];
 		bool		isnull,
 					first_null,
-					last_null;
+					last_null,
+					prior_null;
+		Datum		prior;
 		Measures	now;
 		Attribution stored;
 		TimestampTz f,
@@ -1616,6 +1746,17 @@ apply_changes(TraceChange **changes, int n)
 		result_measures(i, 6, false, &now);
 		f = DatumGetTimestampTz(result_value(i, 13, &first_null));
 		l = DatumGetTimestampTz(result_value(i, 14, &last_null));
+		prior = result_value(i, 15, &prior_null);
+		mv->had = !prior_null;
+		if (mv->had)
+		{
+			Interval   *iv = DatumGetIntervalP(prior);
+
+			mv->before = iv->time + (int64) iv->day * USECS_PER_DAY;
+		}
+		mv->has = !first_null && !last_null;
+		if (mv->has)
+			mv->after = latency_usecs(f, l);
 		if (stored.present && stored.user_id == NULL)
 			elog(ERROR, "usertrack: trace \"%s\" is present without a user key",
 				 ch->trace_id);
@@ -1630,6 +1771,8 @@ apply_changes(TraceChange **changes, int n)
 				add_contribution(&rs, &ch->old, &before, -1, true);
 			if (ch->new.present)
 				add_contribution(&rs, &ch->new, &now, 1, true);
+			mv->from = ch->old;
+			mv->to = ch->new;
 			/* unless the upsert just inserted the row with it */
 			if (!same_keys(&stored, &ch->new))
 			{
@@ -1652,6 +1795,8 @@ apply_changes(TraceChange **changes, int n)
 			if (stored.present)
 				add_contribution(&rs, &stored, &ch->delta, 1, false);
 			present_after = stored.present;
+			mv->from = stored;
+			mv->to = stored;
 		}
 		if (!present_after && now.observations == 0 && now.scores == 0)
 			arg_push_text(&drop, ch->trace_id);
@@ -1671,8 +1816,34 @@ apply_changes(TraceChange **changes, int n)
 	}
 	if (respan.n > 0)
 	{
+		uint64		nrows;
+
 		args[0] = arg_array(&respan);
-		run_query(Q_TRACE_RESPAN, args);
+		nrows = run_query(Q_TRACE_RESPAN, args);
+		for (uint64 r = 0; r < nrows; r++)
+		{
+			char	   *trace_id = result_text((int) r, 1);
+			LatencyMove *mv = &moves[find_change(changes, n, trace_id)];
+			bool		first_null,
+						last_null;
+			TimestampTz f = DatumGetTimestampTz(result_value((int) r, 2, &first_null));
+			TimestampTz l = DatumGetTimestampTz(result_value((int) r, 3, &last_null));
+
+			mv->has = !first_null && !last_null;
+			mv->after = mv->has ? latency_usecs(f, l) : 0;
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		LatencyMove *mv = &moves[i];
+
+		if (mv->had && mv->has && mv->before == mv->after &&
+			same_keys(&mv->from, &mv->to))
+			continue;
+		if (mv->had && mv->from.present)
+			add_latency(&rs, &mv->from, mv->before, -1);
+		if (mv->has && mv->to.present)
+			add_latency(&rs, &mv->to, mv->after, 1);
 	}
 	if (drop.n > 0)
 	{
@@ -1712,7 +1883,7 @@ apply_truncate(InputTable table)
 		"errors = 0 WHERE observations <> 0",
 		"UPDATE usertrack.user_daily_totals SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
-		"errors = 0 WHERE observations <> 0",
+		"errors = 0, latency = NULL WHERE observations <> 0 OR latency IS NOT NULL",
 		"UPDATE usertrack.user_totals SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
 		"errors = 0 WHERE observations <> 0",
@@ -1722,9 +1893,9 @@ apply_truncate(InputTable table)
 		/* a log row's deltas can cancel out in some columns only */
 		"UPDATE usertrack.pending_deltas SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
-		"errors = 0 WHERE observations <> 0 OR input_tokens <> 0 "
+		"errors = 0, latency = NULL WHERE observations <> 0 OR input_tokens <> 0 "
 		"OR output_tokens <> 0 OR total_tokens <> 0 OR model_cost <> 0 "
-		"OR errors <> 0",
+		"OR errors <> 0 OR latency IS NOT NULL",
 		NULL
 	};
 	static const char *const scores_sql[] = {
@@ -1786,14 +1957,20 @@ add_log_rows(RollupSet *rs, uint64 nrows)
 		TimeSpan	added = result_span(row, 12);
 		TimeSpan	removed = result_span(row, 14);
 		TimeSpan	none = {false, 0, 0};
+		RollupChange *e;
+		Datum		sketch;
 
 		result_measures(row, 4, true, &d);
 		add_log_row_to(rollup_for(rs->users, user_id, NULL, 0), &d, &added, &removed);
 		if (session_id != NULL)
 			add_log_row_to(rollup_for(rs->sessions, user_id, session_id, 0),
 						   &d, &added, &removed);
-		/* days keep no first and last events */
-		add_log_row_to(rollup_for(rs->days, user_id, NULL, day), &d, &none, &none);
+		/* days keep no first and last events, but a latency sketch */
+		e = rollup_for(rs->days, user_id, NULL, day);
+		add_log_row_to(e, &d, &none, &none);
+		sketch = result_value(row, 16, &isnull);
+		if (!isnull)
+			bins_add_sketch(&e->latency, sketch, CurrentMemoryContext);
 	}
 }
 

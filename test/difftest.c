@@ -2818,6 +2818,104 @@ compare_view(const viewdef *v, vset *shown, vset *exp)
 }
 
 /* compares every view with the oracle and runs verify(); returns differences */
+/*
+ * user_stats() over random windows, against a recomputation in plain SQL over
+ * the input tables: every trace of the user (or of every user, for NULL)
+ * whose UTC day the window overlaps, its observations' sums, and the exact
+ * percentile_disc of the trace latencies (last end minus first start, zero
+ * when an end_time before its start_time makes that negative).  Counts, tokens, cost and events
+ * must be equal, percentiles within 1% (plus half a microsecond of rounding).
+ * The windows follow from a counter, so that a seed always checks the same.
+ */
+#define USER_STATS_WINDOWS 8
+
+static int
+check_user_stats(PGconn *conn)
+{
+	static uint64_t state = 0x5eed5eedULL;
+	static const char *const sql =
+		"WITH a AS (SELECT $1::text AS u, to_timestamp($2::float8) AS f, "
+		"to_timestamp($3::float8) AS t), "
+		"tr AS (SELECT t.id, t.\"timestamp\" FROM usertrack.traces t, a "
+		"  WHERE ((a.u IS NULL AND t.user_id <> '') OR t.user_id = a.u) "
+		"    AND (a.f IS NULL OR (t.\"timestamp\" AT TIME ZONE 'UTC')::date >= (a.f AT TIME ZONE 'UTC')::date) "
+		"    AND (a.t IS NULL OR (t.\"timestamp\" AT TIME ZONE 'UTC')::date "
+		"         <= ((a.t - interval '1 microsecond') AT TIME ZONE 'UTC')::date)), "
+		"ob AS (SELECT o.trace_id, count(*) AS n, sum(COALESCE(o.input_tokens, 0)) AS i, "
+		"  sum(COALESCE(o.output_tokens, 0)) AS ou, "
+		"  sum(COALESCE(o.total_tokens, COALESCE(o.input_tokens, 0) + COALESCE(o.output_tokens, 0))) AS tt, "
+		"  sum(COALESCE(o.total_cost, CASE WHEN o.input_cost IS NOT NULL OR o.output_cost IS NOT NULL "
+		"      THEN COALESCE(o.input_cost, 0) + COALESCE(o.output_cost, 0) END, o.computed_total_cost, 0)) AS c, "
+		"  count(*) FILTER (WHERE o.level = 'ERROR') AS e, "
+		"  greatest(max(COALESCE(o.end_time, o.start_time)) - min(o.start_time), interval '0') AS lat "
+		"  FROM usertrack.observations o WHERE o.trace_id IN (SELECT id FROM tr) GROUP BY o.trace_id), "
+		"x AS (SELECT count(*) AS traces, COALESCE(sum(ob.n), 0) AS observations, "
+		"  COALESCE(sum(ob.i), 0) AS input_tokens, COALESCE(sum(ob.ou), 0) AS output_tokens, "
+		"  COALESCE(sum(ob.tt), 0) AS total_tokens, COALESCE(sum(ob.c), 0) AS model_cost, "
+		"  COALESCE(sum(ob.e), 0) AS errors, min(tr.\"timestamp\") AS first_event, "
+		"  max(tr.\"timestamp\") AS last_event, "
+		"  percentile_disc(0.5) WITHIN GROUP (ORDER BY ob.lat) AS p50, "
+		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY ob.lat) AS p95, "
+		"  percentile_disc(0.99) WITHIN GROUP (ORDER BY ob.lat) AS p99 "
+		"  FROM tr LEFT JOIN ob ON ob.trace_id = tr.id), "
+		"s AS (SELECT * FROM a, usertrack.user_stats(a.u, a.f, a.t)) "
+		"SELECT concat_ws(', ', "
+		"  CASE WHEN s.traces IS DISTINCT FROM x.traces THEN format('traces %s, expected %s', s.traces, x.traces) END, "
+		"  CASE WHEN s.observations IS DISTINCT FROM x.observations THEN format('observations %s, expected %s', s.observations, x.observations) END, "
+		"  CASE WHEN s.input_tokens IS DISTINCT FROM x.input_tokens THEN format('input_tokens %s, expected %s', s.input_tokens, x.input_tokens) END, "
+		"  CASE WHEN s.output_tokens IS DISTINCT FROM x.output_tokens THEN format('output_tokens %s, expected %s', s.output_tokens, x.output_tokens) END, "
+		"  CASE WHEN s.total_tokens IS DISTINCT FROM x.total_tokens THEN format('total_tokens %s, expected %s', s.total_tokens, x.total_tokens) END, "
+		"  CASE WHEN s.model_cost IS DISTINCT FROM x.model_cost THEN format('model_cost %s, expected %s', s.model_cost, x.model_cost) END, "
+		"  CASE WHEN s.errors IS DISTINCT FROM x.errors THEN format('errors %s, expected %s', s.errors, x.errors) END, "
+		"  CASE WHEN s.first_event IS DISTINCT FROM x.first_event THEN format('first_event %s, expected %s', s.first_event, x.first_event) END, "
+		"  CASE WHEN s.last_event IS DISTINCT FROM x.last_event THEN format('last_event %s, expected %s', s.last_event, x.last_event) END, "
+		"  CASE WHEN (s.latency_p50 IS NULL) <> (x.p50 IS NULL) OR abs(extract(epoch FROM s.latency_p50 - x.p50)) "
+		"       > 0.01 * extract(epoch FROM x.p50) + 0.0000005 THEN format('p50 %s, expected %s', s.latency_p50, x.p50) END, "
+		"  CASE WHEN (s.latency_p95 IS NULL) <> (x.p95 IS NULL) OR abs(extract(epoch FROM s.latency_p95 - x.p95)) "
+		"       > 0.01 * extract(epoch FROM x.p95) + 0.0000005 THEN format('p95 %s, expected %s', s.latency_p95, x.p95) END, "
+		"  CASE WHEN (s.latency_p99 IS NULL) <> (x.p99 IS NULL) OR abs(extract(epoch FROM s.latency_p99 - x.p99)) "
+		"       > 0.01 * extract(epoch FROM x.p99) + 0.0000005 THEN format('p99 %s, expected %s', s.latency_p99, x.p99) END) "
+		"FROM s, x";
+	int			ndiff = 0;
+
+	for (int i = 0; i < USER_STATS_WINDOWS; i++)
+	{
+		int			u = (int) (rng_next(&state) % (uint64_t) (N_USERS + 1));
+		int64		from = BASE_MICROS / 1000000 - 12 * 3600 + (int64) (rng_next(&state) % ((WINDOW_DAYS + 1) * 24)) * 3600;
+		int64		len = 1 + (int64) (rng_next(&state) % (72 * 60)) * 60;
+		int			open = (int) (rng_next(&state) % 8);
+		char		fbuf[64],
+					tbuf[64];
+		const char *params[3];
+		PGresult   *res;
+
+		snprintf(fbuf, sizeof(fbuf), "%lld", (long long) from);
+		snprintf(tbuf, sizeof(tbuf), "%lld", (long long) (from + len));
+		params[0] = u < N_USERS ? users[u] : NULL;
+		/* open ends now and then: from (1), to (2), both (3) */
+		params[1] = open == 1 || open == 3 ? NULL : fbuf;
+		params[2] = open == 2 || open == 3 ? NULL : tbuf;
+		res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		{
+			printf("user_stats(%s, %s, %s) failed: %s", params[0] ? params[0] : "NULL",
+				   params[1] ? params[1] : "NULL", params[2] ? params[2] : "NULL",
+				   PQerrorMessage(conn));
+			ndiff++;
+		}
+		else if (PQgetvalue(res, 0, 0)[0] != '\0')
+		{
+			if (diffs_shown++ < MAX_DIFFS_SHOWN)
+				printf("DIFF user_stats(%s, %s, %s): %s\n", params[0] ? params[0] : "NULL",
+					   params[1] ? params[1] : "NULL", params[2] ? params[2] : "NULL",
+					   PQgetvalue(res, 0, 0));
+			ndiff++;
+		}
+		PQclear(res);
+	}
+	return ndiff;
+}
+
 static int
 check_all(PGconn *conn, const char *when)
 {
@@ -2852,6 +2950,7 @@ check_all(PGconn *conn, const char *when)
 		vset_free(&exp[i]);
 	}
 	free_oracle(&o);
+	ndiff += check_user_stats(conn);
 
 	res = query(conn, "SELECT object, key, column_name, shown, recomputed"
 				" FROM usertrack.verify()");

@@ -1505,53 +1505,82 @@ COMMENT ON FUNCTION usertrack.verify() IS
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
--- SHARE mode waits for running writers of the input tables to commit and
--- keeps new ones out until this transaction ends; readers go on.
-LOCK TABLE usertrack.traces, usertrack.observations, usertrack.scores IN SHARE MODE;
-LOCK TABLE usertrack.trace_totals, usertrack.user_session_totals,
-           usertrack.user_daily_totals, usertrack.user_totals,
-           usertrack.user_held, usertrack.pending_deltas
-    IN EXCLUSIVE MODE;
-DELETE FROM usertrack.pending_deltas;
-DELETE FROM usertrack.user_held;
-DELETE FROM usertrack.trace_totals;
-DELETE FROM usertrack.user_totals;
-DELETE FROM usertrack.user_session_totals;
-DELETE FROM usertrack.user_daily_totals;
-INSERT INTO usertrack.trace_totals
-    (trace_id, present, user_id, session_id, day, observations, input_tokens,
-     output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end)
-SELECT trace_id, present, user_id, session_id, day, observations, input_tokens,
-       output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end
-  FROM usertrack.recomputed_trace_totals;
-INSERT INTO usertrack.user_totals
-    (user_id, first_event, last_event, traces, observations, input_tokens,
-     output_tokens, total_tokens, model_cost, errors, scores, sessions, active_days)
-SELECT user_id, first_event, last_event, traces, observations, input_tokens,
-       output_tokens, total_tokens, model_cost, errors, scores, sessions, active_days
-  FROM usertrack.recomputed_user_totals;
-INSERT INTO usertrack.user_session_totals
-    (user_id, session_id, first_event, last_event, traces, observations,
-     input_tokens, output_tokens, total_tokens, model_cost, errors, scores)
-SELECT user_id, session_id, first_event, last_event, traces, observations,
-       input_tokens, output_tokens, total_tokens, model_cost, errors, scores
-  FROM usertrack.recomputed_user_session_totals;
-INSERT INTO usertrack.user_daily_totals
-    (user_id, day, traces, observations, input_tokens, output_tokens,
-     total_tokens, model_cost, errors, scores, latency)
-SELECT user_id, day, traces, observations, input_tokens, output_tokens,
-       total_tokens, model_cost, errors, scores, latency
-  FROM usertrack.recomputed_user_daily_totals;
-SELECT 'trace_totals', count(*) FROM usertrack.trace_totals
-UNION ALL SELECT 'user_totals', count(*) FROM usertrack.user_totals
-UNION ALL SELECT 'user_session_totals', count(*) FROM usertrack.user_session_totals
-UNION ALL SELECT 'user_daily_totals', count(*) FROM usertrack.user_daily_totals;
+BEGIN
+    -- SHARE mode waits for running writers of the input tables to commit and
+    -- keeps new ones out until this transaction ends; readers go on.
+    LOCK TABLE usertrack.traces, usertrack.observations, usertrack.scores IN SHARE MODE;
+    LOCK TABLE usertrack.trace_totals, usertrack.user_session_totals,
+               usertrack.user_daily_totals, usertrack.user_totals,
+               usertrack.user_held, usertrack.pending_deltas
+        IN EXCLUSIVE MODE;
+    DELETE FROM usertrack.pending_deltas;
+    DELETE FROM usertrack.user_held;
+    DELETE FROM usertrack.trace_totals;
+    DELETE FROM usertrack.user_totals;
+    DELETE FROM usertrack.user_session_totals;
+    DELETE FROM usertrack.user_daily_totals;
+    -- One pass over the input tables for the per-trace totals.  CREATE
+    -- TABLE AS may run it with parallel workers (INSERT ... SELECT may not);
+    -- the rollups below read this much smaller table.
+    IF to_regclass('pg_temp.usertrack_rebuild') IS NOT NULL THEN
+        DROP TABLE pg_temp.usertrack_rebuild;
+    END IF;
+    CREATE TEMP TABLE usertrack_rebuild ON COMMIT DROP AS
+    SELECT * FROM usertrack.recomputed_trace_totals;
+    INSERT INTO usertrack.trace_totals
+        (trace_id, present, user_id, session_id, day, observations, input_tokens,
+         output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end)
+    SELECT trace_id, present, user_id, session_id, day, observations, input_tokens,
+           output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end
+      FROM pg_temp.usertrack_rebuild;
+    -- the per-day rows through the rollup aggregate, latency sketch included
+    INSERT INTO usertrack.user_daily_totals
+        (user_id, day, traces, observations, input_tokens, output_tokens,
+         total_tokens, model_cost, errors, scores, latency)
+    SELECT user_id, day, usertrack.traces(r), usertrack.observations(r),
+           usertrack.input_tokens(r), usertrack.output_tokens(r),
+           usertrack.total_tokens(r), trim_scale(usertrack.model_cost(r)),
+           usertrack.errors(r), scores, usertrack.latency(r)
+      FROM (SELECT user_id, day, sum(scores)::bigint AS scores,
+                   usertrack.rollup("timestamp", observations, input_tokens,
+                       output_tokens, total_tokens, model_cost, errors,
+                       CASE WHEN first_start IS NOT NULL
+                            THEN GREATEST(last_end - first_start, interval '0') END) AS r
+              FROM pg_temp.usertrack_rebuild
+             WHERE present
+             GROUP BY user_id, day) d;
+    INSERT INTO usertrack.user_session_totals
+        (user_id, session_id, first_event, last_event, traces, observations,
+         input_tokens, output_tokens, total_tokens, model_cost, errors, scores)
+    SELECT user_id, session_id, min("timestamp"), max("timestamp"), count(*),
+           sum(observations), sum(input_tokens), sum(output_tokens),
+           sum(total_tokens), trim_scale(sum(model_cost)), sum(errors), sum(scores)
+      FROM pg_temp.usertrack_rebuild
+     WHERE present AND session_id IS NOT NULL
+     GROUP BY user_id, session_id;
+    INSERT INTO usertrack.user_totals
+        (user_id, first_event, last_event, traces, observations, input_tokens,
+         output_tokens, total_tokens, model_cost, errors, scores, sessions, active_days)
+    SELECT user_id, min("timestamp"), max("timestamp"), count(*), sum(observations),
+           sum(input_tokens), sum(output_tokens), sum(total_tokens),
+           trim_scale(sum(model_cost)), sum(errors), sum(scores),
+           count(DISTINCT session_id), count(DISTINCT day)
+      FROM pg_temp.usertrack_rebuild
+     WHERE present
+     GROUP BY user_id;
+    DROP TABLE pg_temp.usertrack_rebuild;
+    RETURN QUERY
+    SELECT 'trace_totals', count(*) FROM usertrack.trace_totals
+    UNION ALL SELECT 'user_totals', count(*) FROM usertrack.user_totals
+    UNION ALL SELECT 'user_session_totals', count(*) FROM usertrack.user_session_totals
+    UNION ALL SELECT 'user_daily_totals', count(*) FROM usertrack.user_daily_totals;
+END
 $$;
 COMMENT ON FUNCTION usertrack.rebuild() IS
-  'Recomputes every maintained table from the input tables. Waits for running writers and blocks new ones (SHARE lock on the input tables) until the calling transaction ends';
+  'Recomputes every maintained table from the input tables: one pass, with parallel workers where the planner chooses them, for the per-trace totals, then the per-day rows through usertrack.rollup(), the sessions and the users. Waits for running writers and blocks new ones (SHARE lock on the input tables) until the calling transaction ends';
 
 -- Administrative functions are for the extension owner only.
 REVOKE ALL ON FUNCTION usertrack.rebuild() FROM PUBLIC;
@@ -1892,6 +1921,81 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION usertrack.normal_upper_tail(double precision) IS
   'P(Z >= z) for a standard normal Z: the one-sided p-value of a z statistic';
 
+CREATE FUNCTION usertrack.user_stats_of(who text, from_time timestamptz,
+                                        to_time timestamptz)
+RETURNS TABLE (user_id text, first_day date, last_day date, traces bigint,
+               observations bigint, input_tokens bigint, output_tokens bigint,
+               total_tokens bigint, model_cost numeric, errors bigint,
+               scores bigint, active_days bigint, error_rate numeric,
+               cost_per_trace numeric, first_event timestamptz,
+               last_event timestamptz, latency_p50 interval,
+               latency_p95 interval, latency_p99 interval,
+               rollup usertrack.rollup)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    w record;
+    d record;
+    e record;
+BEGIN
+    w := usertrack.window_days(from_time, to_time);
+    -- one user's days through the (user_id, day) keys; all users' days
+    IF who IS NOT NULL THEN
+        SELECT usertrack.rollup_merge(usertrack.make_rollup(x.traces, x.observations,
+                   x.input_tokens, x.output_tokens, x.total_tokens, x.model_cost,
+                   x.errors, NULL, NULL, x.latency)) AS r,
+               COALESCE(sum(x.scores), 0)::bigint AS scores,
+               count(*) AS active_days, min(x.day) AS first_day, max(x.day) AS last_day
+          INTO d
+          FROM usertrack.user_daily_rollup x
+         WHERE x.user_id = who AND x.day BETWEEN w.first_day AND w.last_day;
+        -- first and last event: two probes of the (user_id, timestamp) index
+        SELECT min(t."timestamp") AS first_event, max(t."timestamp") AS last_event
+          INTO e
+          FROM usertrack.traces t
+         WHERE t.user_id = who
+           AND t."timestamp" >= (d.first_day::timestamp AT TIME ZONE 'UTC')
+           AND t."timestamp" < ((d.last_day + 1)::timestamp AT TIME ZONE 'UTC');
+    ELSE
+        SELECT usertrack.rollup_merge(usertrack.make_rollup(x.traces, x.observations,
+                   x.input_tokens, x.output_tokens, x.total_tokens, x.model_cost,
+                   x.errors, NULL, NULL, x.latency)) AS r,
+               COALESCE(sum(x.scores), 0)::bigint AS scores,
+               count(DISTINCT x.day) AS active_days, min(x.day) AS first_day,
+               max(x.day) AS last_day
+          INTO d
+          FROM usertrack.user_daily_rollup x
+         WHERE x.user_id <> '' AND x.day BETWEEN w.first_day AND w.last_day;
+        -- every user's: a scan of the traces of those days
+        SELECT min(t."timestamp") AS first_event, max(t."timestamp") AS last_event
+          INTO e
+          FROM usertrack.traces t
+         WHERE t.user_id <> ''
+           AND t."timestamp" >= (d.first_day::timestamp AT TIME ZONE 'UTC')
+           AND t."timestamp" < ((d.last_day + 1)::timestamp AT TIME ZONE 'UTC');
+    END IF;
+    RETURN QUERY
+    SELECT who, d.first_day, d.last_day,
+           usertrack.traces(d.r), usertrack.observations(d.r),
+           usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
+           usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
+           usertrack.errors(d.r), d.scores, d.active_days,
+           round(usertrack.errors(d.r)::numeric / NULLIF(usertrack.observations(d.r), 0), 6),
+           trim_scale(round(usertrack.model_cost(d.r) / NULLIF(usertrack.traces(d.r), 0), 12)),
+           e.first_event, e.last_event,
+           usertrack.latency_percentile(d.r, 0.5),
+           usertrack.latency_percentile(d.r, 0.95),
+           usertrack.latency_percentile(d.r, 0.99),
+           usertrack.make_rollup(usertrack.traces(d.r), usertrack.observations(d.r),
+               usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
+               usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
+               usertrack.errors(d.r), e.first_event, e.last_event, usertrack.latency(d.r));
+END
+$$;
+COMMENT ON FUNCTION usertrack.user_stats_of(text, timestamptz, timestamptz) IS
+  'The body of usertrack.user_stats(): one query for one user (through the (user_id, day) and (user_id, timestamp) keys), another for all users';
 CREATE FUNCTION usertrack.user_stats(user_id text, from_time timestamptz DEFAULT NULL,
                                      to_time timestamptz DEFAULT NULL)
 RETURNS TABLE (user_id text, first_day date, last_day date, traces bigint,
@@ -1906,42 +2010,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-WITH w AS (
-    SELECT * FROM usertrack.window_days($2, $3)
-), d AS (
-    SELECT usertrack.rollup_merge(usertrack.make_rollup(d.traces, d.observations,
-               d.input_tokens, d.output_tokens, d.total_tokens, d.model_cost,
-               d.errors, NULL, NULL, d.latency)) AS r,
-           COALESCE(sum(d.scores), 0)::bigint AS scores,
-           count(DISTINCT d.day) AS active_days,
-           min(d.day) AS first_day, max(d.day) AS last_day
-      FROM usertrack.user_daily_rollup d, w
-     WHERE (d.user_id = $1 OR ($1 IS NULL AND d.user_id <> ''))
-       AND d.day BETWEEN w.first_day AND w.last_day
-), e AS (
-    -- first and last event: two probes of the (user_id, timestamp) index
-    SELECT min(t."timestamp") AS first_event, max(t."timestamp") AS last_event
-      FROM usertrack.traces t, d
-     WHERE (t.user_id = $1 OR ($1 IS NULL AND t.user_id <> ''))
-       AND t."timestamp" >= (d.first_day::timestamp AT TIME ZONE 'UTC')
-       AND t."timestamp" < ((d.last_day + 1)::timestamp AT TIME ZONE 'UTC')
-)
-SELECT $1, d.first_day, d.last_day,
-       usertrack.traces(d.r), usertrack.observations(d.r),
-       usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
-       usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
-       usertrack.errors(d.r), d.scores, d.active_days,
-       round(usertrack.errors(d.r)::numeric / NULLIF(usertrack.observations(d.r), 0), 6),
-       trim_scale(round(usertrack.model_cost(d.r) / NULLIF(usertrack.traces(d.r), 0), 12)),
-       e.first_event, e.last_event,
-       usertrack.latency_percentile(d.r, 0.5),
-       usertrack.latency_percentile(d.r, 0.95),
-       usertrack.latency_percentile(d.r, 0.99),
-       usertrack.make_rollup(usertrack.traces(d.r), usertrack.observations(d.r),
-           usertrack.input_tokens(d.r), usertrack.output_tokens(d.r),
-           usertrack.total_tokens(d.r), usertrack.model_cost(d.r),
-           usertrack.errors(d.r), e.first_event, e.last_event, usertrack.latency(d.r))
-  FROM d, e
+SELECT * FROM usertrack.user_stats_of($1, $2, $3)
 $$;
 COMMENT ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz) IS
   'One user''s totals, error rate and trace latency percentiles (within 1%) over the UTC days the window overlaps, merged from the per-day rows; user_id NULL for all users together';
@@ -2407,6 +2476,7 @@ COMMENT ON COLUMN usertrack.user_quality.activity IS 'Sparkline of the daily mod
 -- owner (SECURITY DEFINER, search_path pinned); grant_reader() lets a role
 -- call them.
 REVOKE ALL ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz),
+    usertrack.user_stats_of(text, timestamptz, timestamptz),
     usertrack.window_users(timestamptz, timestamptz),
     usertrack.usage_distribution(text, timestamptz, timestamptz),
     usertrack.outlier_users(text, timestamptz, timestamptz, integer),

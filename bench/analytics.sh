@@ -4,16 +4,19 @@
 # In one throw-away cluster (pg_virtualenv -t) this script loads USERS users
 # with OBSERVATIONS observations in total (OBS_PER_TRACE per trace, users
 # drawn with a skew so that a few are heavy, over the last 90 days, latencies
-# log-normal-ish, one observation in 40 at level ERROR and a few users far
-# worse), with every total kept by the triggers (immediate mode, 10,000-row
-# statements).  Then it times, as the median of RUNS runs each:
+# log-uniform from 0.2 s to 11 s, one observation in 40 at level ERROR; the
+# users whose number is 3 modulo 997 fail one observation in three more, and
+# those 5 modulo 991 answer 20 times slower), with every total kept by the
+# triggers (immediate mode, 10,000-trace statements).  Then it times, in one
+# session each, after one warm-up run, the median of RUNS runs of:
 #   - user_stats() of one heavy user over 90 days, and of a median user;
 #   - usage_distribution() over all users and over the last 30 days;
 #   - outlier_users() for error_rate and p95_latency;
 #   - segment_stats() by tag and by trait;
-#   - rebuild(), against a plain parallel GROUP BY over the same rows
-#     (CREATE TABLE AS of the per-trace sums from observations, then the
-#     per-user sums), which is the target's "within 1.5 times";
+#   - rebuild(), against plain GROUP BYs over the same rows with parallel
+#     workers allowed (CREATE TEMP TABLE AS of the per-trace sums from the
+#     observations, then per user, per session and per day), which is the
+#     target's "within 1.5 times";
 #   - the rollup aggregate over every trace, serial and with 2 workers.
 # It prints figures; it never fails on them.  A log goes to bench/results/.
 #
@@ -74,10 +77,13 @@ INSERT INTO usertrack.observations (id, trace_id, type, start_time, end_time, mo
                                     input_tokens, output_tokens, total_cost, level)
 SELECT 'o' || k || '-' || j, 't' || k, 'GENERATION',
        ts + j * interval '1 second',
-       ts + j * interval '1 second' + (exp(((k * 0.6180339887) % 1) * 4) * 0.2) * interval '1 second',
+       ts + j * interval '1 second' + (exp(((k * 0.6180339887) % 1) * 4) * 0.2)
+            * CASE WHEN x.u % 991 = 5 THEN 20 ELSE 1 END * interval '1 second',
        'gpt-4o-mini', 100 + k % 900, 20 + k % 300, (100 + k % 900) * 0.00000015,
-       CASE WHEN (k + j) % 40 = 0 OR (k % 97 = 5 AND j = 1) THEN 'ERROR' ELSE 'DEFAULT' END
+       CASE WHEN (k + j) % 40 = 0 OR (x.u % 997 = 3 AND (k + j) % 3 = 0) THEN 'ERROR' ELSE 'DEFAULT' END
   FROM generate_series(:s, :e) k,
+       LATERAL (SELECT CASE WHEN k <= :users THEN k
+                            ELSE 1 + floor(:users * power(((k * 2654435761) % 1000003) / 1000003.0, 3))::int END AS u) x,
        LATERAL (SELECT now() - ((k * 7919) % 90) * interval '1 day' - (k % 86400) * interval '1 second' AS ts) t,
        generate_series(1, :opt) j;
 SQL
@@ -85,18 +91,26 @@ done
 "${psql[@]}" -c "VACUUM ANALYZE"
 say "loaded in $(( $(date +%s) - t0 )) s: $("${psql[@]}" -Atc "SELECT count(*) || ' traces, ' || (SELECT count(*) FROM usertrack.observations) || ' observations, ' || (SELECT count(*) FROM usertrack.all_users) || ' users, ' || (SELECT count(*) FROM usertrack.user_daily_totals) || ' user-days' FROM usertrack.traces")"
 
-# time_ms SQL: median over RUNS of the server's execution time (psql \timing)
+# time_ms SETUP SQL: in one session, SETUP, SQL once to warm up (plans,
+# caches), then SQL RUNS times; the median of those (psql \timing, which
+# includes the round trip; a run of several statements is their sum)
 time_ms() {
-    local sql=$1 i out
-    for ((i = 0; i < RUNS; i++)); do
-        out=$("${psql[@]}" -c '\timing on' -c "$sql" 2>&1 | awk '/^Time: / { t = $2 } END { print t }')
-        echo "$out"
-    done | median
+    local setup=$1 sql=$2 i
+    {
+        echo "$setup"
+        echo "$sql;"
+        echo '\timing on'
+        for ((i = 0; i < RUNS; i++)); do echo '\echo RUN'; echo "$sql;"; done
+        echo '\echo RUN'
+    } | "${psql[@]}" -o /dev/null |
+        awk '/^RUN$/ { if (n++) print t; t = 0 } /^Time: / { t += $2 }' | median
 }
+# report LABEL SQL [SETUP]: prints the label and time to the log and stderr,
+# the time alone to stdout
 report() {
-    local label=$1 sql=$2 ms
-    ms=$(time_ms "$sql")
-    say "$(printf '%-58s %10s ms' "$label" "$ms")"
+    local label=$1 sql=$2 setup=${3:-} ms
+    ms=$(time_ms "$setup" "$sql")
+    say "$(printf '%-58s %10s ms' "$label" "$ms")" >&2
     echo "$ms"
 }
 
@@ -113,11 +127,17 @@ report "segment_stats('tag', last 30 days)" "SELECT * FROM usertrack.segment_sta
 report "segment_stats('trait', 'plan')" "SELECT * FROM usertrack.segment_stats('trait', 'plan')" >/dev/null
 say "outliers found: $("${psql[@]}" -Atc "SELECT count(*) FROM usertrack.outlier_users()") by error rate, $("${psql[@]}" -Atc "SELECT count(*) FROM usertrack.outlier_users('p95_latency')") by p95 latency"
 
-serial=$(report "rollup() over every trace, serial" "SET max_parallel_workers_per_gather = 0; SELECT usertrack.rollup(t.\"timestamp\", tt.observations, tt.input_tokens, tt.output_tokens, tt.total_tokens, tt.model_cost, tt.errors, tt.last_end - tt.first_start) FROM usertrack.traces t JOIN usertrack.trace_totals tt ON tt.trace_id = t.id" | tail -1)
-par=$(report "rollup() over every trace, 2 workers" "SET parallel_setup_cost = 0; SET max_parallel_workers_per_gather = 2; SELECT usertrack.rollup(t.\"timestamp\", tt.observations, tt.input_tokens, tt.output_tokens, tt.total_tokens, tt.model_cost, tt.errors, tt.last_end - tt.first_start) FROM usertrack.traces t JOIN usertrack.trace_totals tt ON tt.trace_id = t.id" | tail -1)
+rollup_sql="SELECT usertrack.rollup(t.\"timestamp\", tt.observations, tt.input_tokens, tt.output_tokens, tt.total_tokens, tt.model_cost, tt.errors, tt.last_end - tt.first_start) FROM usertrack.traces t JOIN usertrack.trace_totals tt ON tt.trace_id = t.id"
+serial=$(report "rollup() over every trace, serial" "$rollup_sql" "SET max_parallel_workers_per_gather = 0;")
+par=$(report "rollup() over every trace, 2 workers" "$rollup_sql" "SET parallel_setup_cost = 0; SET max_parallel_workers_per_gather = 2;")
+sum_sql="SELECT count(*), sum(t.observations), sum(t.total_tokens), sum(t.model_cost) FROM usertrack.traces t0 JOIN usertrack.trace_totals t ON t.trace_id = t0.id"
+report "the same with sum() and count(), serial (for scale)" "$sum_sql" "SET max_parallel_workers_per_gather = 0;" >/dev/null
 
-plain=$(report "plain parallel GROUP BY (per trace, then per user), CTAS" "BEGIN; CREATE TEMP TABLE g1 AS SELECT trace_id, count(*) n, sum(input_tokens) i, sum(output_tokens) o, sum(total_cost) c, count(*) FILTER (WHERE level = 'ERROR') e, min(start_time) f, max(end_time) l FROM usertrack.observations GROUP BY trace_id; CREATE TEMP TABLE g2 AS SELECT t.user_id, count(*), sum(g1.n), sum(g1.i), sum(g1.o), sum(g1.c), sum(g1.e) FROM usertrack.traces t JOIN g1 ON g1.trace_id = t.id GROUP BY t.user_id; ROLLBACK" | tail -1)
-rebuild=$(report "rebuild()" "BEGIN; SELECT * FROM usertrack.rebuild(); ROLLBACK" | tail -1)
+# The baseline: what rebuild() computes, by plain GROUP BYs with parallel
+# workers allowed, into temporary tables without indexes: per trace from the
+# observations, then per user, per (user, session) and per (user, day).
+plain=$(report "plain GROUP BYs of the same rows into temp tables" "BEGIN; CREATE TEMP TABLE g1 AS SELECT trace_id, count(*) n, sum(input_tokens) i, sum(output_tokens) o, sum(COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))) tt, sum(total_cost) c, count(*) FILTER (WHERE level = 'ERROR') e, min(start_time) f, max(COALESCE(end_time, start_time)) l FROM usertrack.observations GROUP BY trace_id; CREATE TEMP TABLE g2 AS SELECT t.user_id, t.session_id, t.\"timestamp\", g1.* FROM usertrack.traces t LEFT JOIN g1 ON g1.trace_id = t.id; CREATE TEMP TABLE g3 AS SELECT user_id, count(*) t, sum(n) n, sum(i) i, sum(o) o, sum(tt) tt, sum(c) c, sum(e) e, min(\"timestamp\") f, max(\"timestamp\") l, count(DISTINCT session_id) s FROM g2 GROUP BY user_id; CREATE TEMP TABLE g4 AS SELECT user_id, session_id, count(*) t, sum(n) n, sum(i) i, sum(o) o, sum(tt) tt, sum(c) c, sum(e) e, min(\"timestamp\") f, max(\"timestamp\") l FROM g2 GROUP BY 1, 2; CREATE TEMP TABLE g5 AS SELECT user_id, (\"timestamp\" AT TIME ZONE 'UTC')::date d, count(*) t, sum(n) n, sum(i) i, sum(o) o, sum(tt) tt, sum(c) c, sum(e) e FROM g2 GROUP BY 1, 2; ROLLBACK")
+rebuild=$(report "rebuild()" "BEGIN; SELECT * FROM usertrack.rebuild(); ROLLBACK")
 say "$(awk -v r="$rebuild" -v p="$plain" 'BEGIN { printf "rebuild() / plain parallel GROUP BY: %.2f (target: at most 1.5)", r / p }')"
 say "$(awk -v s="$serial" -v p="$par" 'BEGIN { printf "rollup() serial / 2 workers: %.2f", s / p }')"
 say "verify() after the rebuild: $("${psql[@]}" -Atc "SELECT count(*) FROM usertrack.verify()") differences"

@@ -523,7 +523,7 @@ CREATE FUNCTION usertrack.make_rollup(traces bigint, observations bigint,
 RETURNS usertrack.rollup
 AS 'MODULE_PATHNAME', 'usertrack_make_rollup' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION usertrack.make_rollup(bigint, bigint, bigint, bigint, bigint, numeric, bigint, timestamptz, timestamptz, usertrack.latency_sketch) IS
-  'A rollup from stored totals, such as a row of usertrack.daily_rollups';
+  'A rollup from stored totals, such as a row of usertrack.user_daily_totals';
 
 CREATE FUNCTION usertrack.rollup_field(usertrack.rollup, integer) RETURNS bigint
 AS 'MODULE_PATHNAME', 'usertrack_rollup_field' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -1449,6 +1449,10 @@ WITH rt AS MATERIALIZED (
                   GROUP BY r.user_id, r.day) b
         ON b.user_id = a.user_id AND b.day = a.day
     UNION ALL
+    SELECT 'user_traits_from_traces', to_jsonb(COALESCE(a.user_id, b.user_id)), to_jsonb(a), to_jsonb(b)
+      FROM usertrack.user_traits_from_traces a
+      FULL JOIN usertrack.traits_of_traces(NULL) b ON b.user_id = a.user_id
+    UNION ALL
     -- every trace row: whom it counts for, and observations and scores
     -- still waiting for their trace
     SELECT 'trace_totals', to_jsonb(COALESCE(a.trace_id, b.trace_id)), to_jsonb(a), to_jsonb(b)
@@ -1514,9 +1518,13 @@ BEGIN
     LOCK TABLE usertrack.traces, usertrack.observations, usertrack.scores IN SHARE MODE;
     LOCK TABLE usertrack.trace_totals, usertrack.user_session_totals,
                usertrack.user_daily_totals, usertrack.user_totals,
-               usertrack.user_held, usertrack.pending_deltas
+               usertrack.user_held, usertrack.pending_deltas,
+               usertrack.user_traits_from_traces
         IN EXCLUSIVE MODE;
     DELETE FROM usertrack.pending_deltas;
+    DELETE FROM usertrack.user_traits_from_traces;
+    INSERT INTO usertrack.user_traits_from_traces (user_id, traits, as_of, as_of_trace)
+    SELECT * FROM usertrack.traits_of_traces(NULL);
     DELETE FROM usertrack.user_held;
     DELETE FROM usertrack.trace_totals;
     DELETE FROM usertrack.user_totals;
@@ -1576,7 +1584,8 @@ BEGIN
     SELECT 'trace_totals', count(*) FROM usertrack.trace_totals
     UNION ALL SELECT 'user_totals', count(*) FROM usertrack.user_totals
     UNION ALL SELECT 'user_session_totals', count(*) FROM usertrack.user_session_totals
-    UNION ALL SELECT 'user_daily_totals', count(*) FROM usertrack.user_daily_totals;
+    UNION ALL SELECT 'user_daily_totals', count(*) FROM usertrack.user_daily_totals
+    UNION ALL SELECT 'user_traits_from_traces', count(*) FROM usertrack.user_traits_from_traces;
 END
 $$;
 COMMENT ON FUNCTION usertrack.rebuild() IS
@@ -2015,25 +2024,43 @@ $$;
 COMMENT ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz) IS
   'One user''s totals, error rate and trace latency percentiles (within 1%) over the UTC days the window overlaps, merged from the per-day rows; user_id NULL for all users together';
 
--- Per-user totals over a window: user_rollup when the window is open at both
--- ends, else the per-day rows.
-CREATE FUNCTION usertrack.window_users(from_time timestamptz, to_time timestamptz)
+-- Per-user totals over a window: from the per-day rows, or, for a window
+-- open at both ends without latency, from the per-user rows.
+CREATE FUNCTION usertrack.window_users(from_time timestamptz, to_time timestamptz,
+                                       with_latency boolean DEFAULT true)
 RETURNS TABLE (user_id text, traces bigint, observations bigint,
+               input_tokens bigint, output_tokens bigint,
                total_tokens bigint, model_cost numeric, errors bigint,
                latency usertrack.latency_sketch)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT d.user_id, sum(d.traces)::bigint, sum(d.observations)::bigint,
-       sum(d.total_tokens)::bigint, sum(d.model_cost), sum(d.errors)::bigint,
-       usertrack.sketch_merge(d.latency)
-  FROM usertrack.user_daily_rollup d, usertrack.window_days($1, $2) w
- WHERE d.user_id <> '' AND d.day BETWEEN w.first_day AND w.last_day
- GROUP BY d.user_id
+#variable_conflict use_column
+DECLARE
+    w record;
+BEGIN
+    w := usertrack.window_days(from_time, to_time);
+    IF from_time IS NULL AND to_time IS NULL AND NOT with_latency THEN
+        RETURN QUERY
+        SELECT u.user_id, u.traces, u.observations, u.input_tokens, u.output_tokens,
+               u.total_tokens, u.model_cost, u.errors, NULL::usertrack.latency_sketch
+          FROM usertrack.user_rollup u
+         WHERE u.user_id <> '';
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT d.user_id, sum(d.traces)::bigint, sum(d.observations)::bigint,
+           sum(d.input_tokens)::bigint, sum(d.output_tokens)::bigint,
+           sum(d.total_tokens)::bigint, sum(d.model_cost), sum(d.errors)::bigint,
+           CASE WHEN with_latency THEN usertrack.sketch_merge(d.latency) END
+      FROM usertrack.user_daily_rollup d
+     WHERE d.user_id <> '' AND d.day BETWEEN w.first_day AND w.last_day
+     GROUP BY d.user_id;
+END
 $$;
-COMMENT ON FUNCTION usertrack.window_users(timestamptz, timestamptz) IS
-  'Every user''s traces, observations, tokens, cost, errors and latency sketch over the UTC days a window overlaps';
+COMMENT ON FUNCTION usertrack.window_users(timestamptz, timestamptz, boolean) IS
+  'Every user''s traces, observations, tokens, cost, errors and (with_latency) latency sketch over the UTC days a window overlaps; from the per-user rows when the window is open at both ends and no latency is asked for';
 
 CREATE FUNCTION usertrack.usage_distribution(metric text DEFAULT 'model_cost',
                                              from_time timestamptz DEFAULT NULL,
@@ -2052,7 +2079,7 @@ WITH m AS (
     SELECT CASE m.metric WHEN 'model_cost' THEN u.model_cost
                          WHEN 'total_tokens' THEN u.total_tokens::numeric
                          ELSE u.traces::numeric END AS x
-      FROM usertrack.window_users($2, $3) u, m
+      FROM usertrack.window_users($2, $3, false) u, m
 ), r AS (
     SELECT x, row_number() OVER (ORDER BY x) AS i,
            row_number() OVER (ORDER BY x DESC) AS top,
@@ -2104,7 +2131,7 @@ BEGIN
         -- against everyone else's, Bonferroni-adjusted over the users tested.
         RETURN QUERY
         WITH u AS (
-            SELECT * FROM usertrack.window_users(from_time, to_time) w
+            SELECT * FROM usertrack.window_users(from_time, to_time, false) w
              WHERE w.traces >= min_traces AND w.observations > 0
         ), t AS (
             SELECT sum(w.errors) AS e, sum(w.observations) AS o, count(*) AS k FROM u w
@@ -2177,6 +2204,23 @@ BEGIN
                                 dimension, dimension, CASE dimension WHEN 'trait' THEN 'plan' ELSE 'feature' END);
     END IF;
     PERFORM usertrack.window_days(from_time, to_time);
+    IF dimension = 'trait' THEN
+        -- a user's trait: every trace of the user, from the per-day rows
+        RETURN QUERY
+        SELECT ut.traits ->> key, count(*), sum(w.traces)::bigint,
+               sum(w.input_tokens)::bigint, sum(w.output_tokens)::bigint,
+               sum(w.total_tokens)::bigint, sum(w.model_cost),
+               trim_scale(round(sum(w.model_cost) / count(*), 12)),
+               sum(w.errors)::bigint,
+               round(sum(w.errors) / NULLIF(sum(w.observations), 0), 6),
+               usertrack.latency_percentile(usertrack.sketch_merge(w.latency), 0.5),
+               usertrack.latency_percentile(usertrack.sketch_merge(w.latency), 0.95)
+          FROM usertrack.window_users(from_time, to_time) w
+          LEFT JOIN usertrack.user_traits ut ON ut.user_id = w.user_id
+         GROUP BY ut.traits ->> key
+         ORDER BY sum(w.model_cost) DESC, ut.traits ->> key NULLS LAST;
+        RETURN;
+    END IF;
     RETURN QUERY
     WITH tr AS (
         SELECT t.id, COALESCE(NULLIF(t.user_id, ''), NULL) AS user_id,
@@ -2184,12 +2228,9 @@ BEGIN
                     WHEN 'environment' THEN ARRAY[t.environment]
                     WHEN 'release' THEN ARRAY[t.release]
                     WHEN 'metadata' THEN ARRAY[t.metadata ->> key]
-                    WHEN 'trait' THEN ARRAY[ut.traits ->> key]
                     ELSE CASE WHEN cardinality(t.tags) = 0 THEN ARRAY[NULL::text] ELSE t.tags END
                END AS segments
           FROM usertrack.traces t
-          LEFT JOIN usertrack.user_traits ut
-            ON dimension = 'trait' AND ut.user_id = t.user_id
          WHERE (from_time IS NULL OR t."timestamp" >= from_time)
            AND (to_time IS NULL OR t."timestamp" < to_time)
     ), x AS (
@@ -2218,7 +2259,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION usertrack.segment_stats(text, text, timestamptz, timestamptz) IS
-  'Segments side by side: by trace tag, trace metadata key, environment, release, or user trait key; users, traces, tokens, cost, cost per user, error rate and trace latency p50/p95 of the traces whose timestamp is in the window (exact edges). NULL is the segment of traces without a value';
+  'Segments side by side: by trace tag, trace metadata key, environment or release (the traces whose timestamp is in the window, exact edges), or user trait key (the users'' per-day rows, whole UTC days); users, traces, tokens, cost, cost per user, error rate and trace latency p50/p95. NULL is the segment without a value';
 
 CREATE FUNCTION usertrack.user_journey(user_id text, from_time timestamptz DEFAULT NULL,
                                        to_time timestamptz DEFAULT NULL)
@@ -2252,32 +2293,50 @@ SELECT s.id, s."timestamp", s.name, s.session_id,
        count(*) FILTER (WHERE s.starts) OVER (ORDER BY s."timestamp", s.id),
        s.starts, s."timestamp" - s.prev_ts,
        s.observations, s.total_tokens, s.model_cost, s.errors, s.latency
-  FROM s, w
+  -- w first, so that a bad window is an error even without traces
+  FROM w LEFT JOIN s ON true
+ WHERE s.id IS NOT NULL
  ORDER BY s."timestamp", s.id
 $$;
 COMMENT ON FUNCTION usertrack.user_journey(text, timestamptz, timestamptz) IS
   'One user''s traces in time order with their session, a running number of the session visits (a new one whenever the session changes), the gap since the previous trace, and the trace totals; exact window edges';
 
 ------------------------------------------------------------------------------
--- User traits: properties of a user (plan, region, account...), set by the
--- application or taken from a trace's metadata key user_traits.
+-- User traits: properties of a user (plan, region, account...).  Two
+-- sources: set_user_traits() (or writes to user_traits_set), an input table
+-- that pg_dump keeps; and the metadata key user_traits of the user's traces,
+-- kept per user in user_traits_from_traces by a trigger on traces, derived
+-- like every total (not dumped: restoring the traces rebuilds it).  The view
+-- user_traits merges them, the traits set explicitly winning.
 ------------------------------------------------------------------------------
 
-CREATE TABLE usertrack.user_traits (
+CREATE TABLE usertrack.user_traits_set (
     user_id     text COLLATE "C" PRIMARY KEY,
     traits      jsonb NOT NULL DEFAULT '{}',
     updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT user_traits_user_id CHECK (user_id OPERATOR(pg_catalog.<>) ''
+    CONSTRAINT user_traits_set_user_id CHECK (user_id OPERATOR(pg_catalog.<>) ''
         AND pg_catalog.octet_length(user_id) OPERATOR(pg_catalog.<=) 1024),
-    CONSTRAINT user_traits_object CHECK (pg_catalog.jsonb_typeof(traits) OPERATOR(pg_catalog.=) 'object')
+    CONSTRAINT user_traits_set_object CHECK (pg_catalog.jsonb_typeof(traits) OPERATOR(pg_catalog.=) 'object')
 );
-CREATE INDEX user_traits_traits ON usertrack.user_traits USING gin (traits jsonb_path_ops);
-COMMENT ON TABLE usertrack.user_traits IS
-  'Properties of users (plan, region, account, signup date...): one JSON object per user, merged by set_user_traits() and from the metadata key user_traits of the user''s traces';
-COMMENT ON COLUMN usertrack.user_traits.user_id IS 'User id';
-COMMENT ON COLUMN usertrack.user_traits.traits IS 'The traits, a JSON object';
-COMMENT ON COLUMN usertrack.user_traits.updated_at IS 'When the traits last changed';
-SELECT pg_catalog.pg_extension_config_dump('usertrack.user_traits', '');
+COMMENT ON TABLE usertrack.user_traits_set IS
+  'Traits set by the application with set_user_traits() (or written directly): one JSON object per user; a key whose value is JSON null removes that trait, also one taken from the traces';
+COMMENT ON COLUMN usertrack.user_traits_set.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_traits_set.traits IS 'The traits set, a JSON object; null values remove a trait';
+COMMENT ON COLUMN usertrack.user_traits_set.updated_at IS 'When they last changed';
+SELECT pg_catalog.pg_extension_config_dump('usertrack.user_traits_set', '');
+
+CREATE TABLE usertrack.user_traits_from_traces (
+    user_id     text COLLATE "C" PRIMARY KEY,
+    traits      jsonb NOT NULL DEFAULT '{}',
+    as_of       timestamptz,
+    as_of_trace text COLLATE "C"
+);
+COMMENT ON TABLE usertrack.user_traits_from_traces IS
+  'Maintained: per user, the traits of the metadata key user_traits of their traces, the latest trace (by timestamp, then id) that names a key giving its value, a null value removing it';
+COMMENT ON COLUMN usertrack.user_traits_from_traces.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_traits_from_traces.traits IS 'The traits, a JSON object without null values';
+COMMENT ON COLUMN usertrack.user_traits_from_traces.as_of IS 'Timestamp of the latest trace with traits';
+COMMENT ON COLUMN usertrack.user_traits_from_traces.as_of_trace IS 'Id of that trace';
 
 CREATE FUNCTION usertrack.merge_traits(old jsonb, new jsonb)
 RETURNS jsonb
@@ -2285,11 +2344,29 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT COALESCE(jsonb_object_agg(e.key, e.value), '{}')
-  FROM jsonb_each(COALESCE($1, '{}') || $2) e
+  FROM jsonb_each(COALESCE($1, '{}') || COALESCE($2, '{}')) e
  WHERE e.value <> 'null'::jsonb
 $$;
 COMMENT ON FUNCTION usertrack.merge_traits(jsonb, jsonb) IS
   'Traits merged: the keys of new win, a key set to JSON null is removed';
+
+CREATE VIEW usertrack.user_traits AS
+SELECT COALESCE(s.user_id, f.user_id) AS user_id,
+       usertrack.merge_traits(f.traits, s.traits) AS traits,
+       s.traits AS traits_set,
+       f.traits AS traits_from_traces,
+       s.updated_at AS set_at,
+       f.as_of AS from_traces_as_of
+  FROM usertrack.user_traits_set s
+  FULL JOIN usertrack.user_traits_from_traces f ON f.user_id OPERATOR(pg_catalog.=) s.user_id;
+COMMENT ON VIEW usertrack.user_traits IS
+  'Every user''s traits: those of their traces'' metadata key user_traits, then those set with set_user_traits() on top (a key set to null there removes it)';
+COMMENT ON COLUMN usertrack.user_traits.user_id IS 'User id';
+COMMENT ON COLUMN usertrack.user_traits.traits IS 'The traits, a JSON object';
+COMMENT ON COLUMN usertrack.user_traits.traits_set IS 'What set_user_traits() set (null values are removals)';
+COMMENT ON COLUMN usertrack.user_traits.traits_from_traces IS 'What the traces'' metadata says';
+COMMENT ON COLUMN usertrack.user_traits.set_at IS 'When set_user_traits() last changed them';
+COMMENT ON COLUMN usertrack.user_traits.from_traces_as_of IS 'Timestamp of the latest trace with traits';
 
 CREATE FUNCTION usertrack.set_user_traits(user_id text, traits jsonb)
 RETURNS jsonb
@@ -2311,57 +2388,148 @@ BEGIN
                   HINT = 'Pass an object such as {"plan": "pro"}; a key set to null removes it.';
     END IF;
     -- create the row, then merge under its lock: a concurrent merge is
-    -- seen, never lost
-    INSERT INTO usertrack.user_traits AS u (user_id) VALUES (set_user_traits.user_id)
-    ON CONFLICT ON CONSTRAINT user_traits_pkey DO NOTHING;
-    UPDATE usertrack.user_traits AS u
-       SET traits = usertrack.merge_traits(u.traits, set_user_traits.traits), updated_at = now()
-     WHERE u.user_id = set_user_traits.user_id
-    RETURNING u.traits INTO result;
+    -- seen, never lost.  Removals stay as null values, so that they also
+    -- remove a trait the traces give.
+    INSERT INTO usertrack.user_traits_set AS u (user_id) VALUES (set_user_traits.user_id)
+    ON CONFLICT ON CONSTRAINT user_traits_set_pkey DO NOTHING;
+    UPDATE usertrack.user_traits_set AS u
+       SET traits = u.traits || set_user_traits.traits, updated_at = now()
+     WHERE u.user_id = set_user_traits.user_id;
+    SELECT t.traits INTO result FROM usertrack.user_traits t
+     WHERE t.user_id = set_user_traits.user_id;
     RETURN result;
 END
 $$;
 COMMENT ON FUNCTION usertrack.set_user_traits(text, jsonb) IS
-  'Merges traits into a user''s traits (a key set to JSON null is removed) and returns the result';
+  'Merges traits into a user''s traits (a key set to JSON null is removed, also when the traces give it) and returns the user''s traits';
+
+-- The traits the traces give, for some users, from scratch: per key the
+-- value of the latest trace (timestamp, then id) that names it.
+CREATE FUNCTION usertrack.traits_of_traces(users text[])
+RETURNS TABLE (user_id text, traits jsonb, as_of timestamptz, as_of_trace text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH t AS (
+    SELECT t.user_id, t.id, t."timestamp", t.metadata -> 'user_traits' AS tr
+      FROM usertrack.traces t
+     WHERE ($1 IS NULL OR t.user_id = ANY ($1)) AND t.user_id <> ''
+       AND jsonb_typeof(t.metadata -> 'user_traits') = 'object'
+), latest AS (
+    SELECT DISTINCT ON (t.user_id, k.key) t.user_id, k.key, k.value
+      FROM t CROSS JOIN LATERAL jsonb_each(t.tr) k
+     ORDER BY t.user_id, k.key, t."timestamp" DESC, t.id DESC
+), last_trace AS (
+    SELECT DISTINCT ON (t.user_id) t.user_id, t."timestamp", t.id
+      FROM t ORDER BY t.user_id, t."timestamp" DESC, t.id DESC
+)
+SELECT l.user_id,
+       COALESCE((SELECT jsonb_object_agg(x.key, x.value) FROM latest x
+                  WHERE x.user_id = l.user_id AND x.value <> 'null'::jsonb), '{}'),
+       l."timestamp", l.id
+  FROM last_trace l
+$$;
+COMMENT ON FUNCTION usertrack.traits_of_traces(text[]) IS
+  'The traits the traces'' metadata key user_traits gives, computed from scratch for some users (NULL: all); for the trigger, verify() and rebuild()';
 
 CREATE FUNCTION usertrack.traits_from_traces()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    users text[];
+    appended text[];
 BEGIN
-    IF NOT EXISTS (SELECT FROM new_traces t
-                    WHERE t.user_id <> '' AND jsonb_typeof(t.metadata -> 'user_traits') = 'object') THEN
+    IF TG_TABLE_SCHEMA <> 'usertrack' OR TG_TABLE_NAME <> 'traces' THEN
+        RAISE EXCEPTION 'traits_from_traces() may only be fired by a trigger on usertrack.traces';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM usertrack.user_traits_from_traces;
         RETURN NULL;
     END IF;
-    -- create the rows in key order, then merge under their locks
-    INSERT INTO usertrack.user_traits (user_id)
-    SELECT DISTINCT t.user_id FROM new_traces t
-     WHERE t.user_id <> '' AND jsonb_typeof(t.metadata -> 'user_traits') = 'object'
-     ORDER BY 1
-    ON CONFLICT ON CONSTRAINT user_traits_pkey DO NOTHING;
-    -- later traces of one statement win, as if written one after the other
-    UPDATE usertrack.user_traits AS u
-       SET traits = usertrack.merge_traits(u.traits, a.traits), updated_at = now()
-      FROM (SELECT n.user_id, jsonb_object_agg(k.key, k.value ORDER BY n.ord) AS traits
-              FROM (SELECT t.user_id, t.metadata -> 'user_traits' AS tr,
-                           row_number() OVER () AS ord
-                      FROM new_traces t
-                     WHERE t.user_id <> ''
-                       AND jsonb_typeof(t.metadata -> 'user_traits') = 'object') n
-             CROSS JOIN LATERAL jsonb_each(n.tr) k
-             GROUP BY n.user_id) a
-     WHERE u.user_id = a.user_id;
+    -- the users whose traits can change: those of traces with traits
+    -- written, and, for updates and deletes, those of traces that had some
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT n.user_id ORDER BY n.user_id) INTO users
+          FROM new_traces n
+         WHERE n.user_id <> '' AND jsonb_typeof(n.metadata -> 'user_traits') = 'object';
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(DISTINCT x.user_id ORDER BY x.user_id) INTO users
+          FROM (SELECT n.user_id, n.metadata FROM new_traces n
+                UNION ALL SELECT o.user_id, o.metadata FROM old_traces o) x
+         WHERE x.user_id <> '' AND jsonb_typeof(x.metadata -> 'user_traits') = 'object';
+    ELSE
+        SELECT array_agg(DISTINCT o.user_id ORDER BY o.user_id) INTO users
+          FROM old_traces o
+         WHERE o.user_id <> '' AND jsonb_typeof(o.metadata -> 'user_traits') = 'object';
+    END IF;
+    IF users IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- create and lock the users' rows in key order; the statements below
+    -- take a new snapshot, which sees whatever committed before the locks
+    INSERT INTO usertrack.user_traits_from_traces (user_id)
+    SELECT u FROM unnest(users) u ORDER BY u
+    ON CONFLICT ON CONSTRAINT user_traits_from_traces_pkey DO NOTHING;
+    PERFORM FROM usertrack.user_traits_from_traces f
+      WHERE f.user_id = ANY (users) ORDER BY f.user_id FOR UPDATE;
+    -- traces added after every trace counted so far: merge them in order
+    IF TG_OP = 'INSERT' THEN
+        WITH n AS (
+            SELECT n.user_id, n.id, n."timestamp", n.metadata -> 'user_traits' AS tr
+              FROM new_traces n
+             WHERE n.user_id <> '' AND jsonb_typeof(n.metadata -> 'user_traits') = 'object'
+        ), later AS (
+            SELECT n.user_id
+              FROM n JOIN usertrack.user_traits_from_traces f ON f.user_id = n.user_id
+             GROUP BY n.user_id, f.as_of, f.as_of_trace
+            HAVING f.as_of IS NULL
+                OR bool_and(ROW(n."timestamp", n.id) > ROW(f.as_of, f.as_of_trace))
+        ), merged AS (
+            SELECT n.user_id,
+                   (SELECT COALESCE(jsonb_object_agg(k.key, k.value ORDER BY m."timestamp", m.id), '{}')
+                      FROM n m CROSS JOIN LATERAL jsonb_each(m.tr) k
+                     WHERE m.user_id = n.user_id) AS tr,
+                   (array_agg(n."timestamp" ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_ts,
+                   (array_agg(n.id ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_id
+              FROM n WHERE n.user_id IN (SELECT user_id FROM later)
+             GROUP BY n.user_id
+        ), upd AS (
+            UPDATE usertrack.user_traits_from_traces f
+               SET traits = usertrack.merge_traits(f.traits, m.tr),
+                   as_of = m.last_ts, as_of_trace = m.last_id
+              FROM merged m
+             WHERE f.user_id = m.user_id
+            RETURNING f.user_id
+        )
+        SELECT array_agg(user_id) INTO appended FROM upd;
+    END IF;
+    -- everyone else from scratch
+    UPDATE usertrack.user_traits_from_traces f
+       SET traits = r.traits, as_of = r.as_of, as_of_trace = r.as_of_trace
+      FROM usertrack.traits_of_traces(users) r
+     WHERE f.user_id = r.user_id AND NOT f.user_id = ANY (COALESCE(appended, '{}'));
+    DELETE FROM usertrack.user_traits_from_traces f
+     WHERE f.user_id = ANY (users) AND NOT f.user_id = ANY (COALESCE(appended, '{}'))
+       AND NOT EXISTS (SELECT FROM usertrack.traits_of_traces(ARRAY[f.user_id]));
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION usertrack.traits_from_traces() IS
-  'Trigger: merges the metadata key user_traits (an object) of new or changed traces into usertrack.user_traits';
+  'Trigger: keeps usertrack.user_traits_from_traces after writes to usertrack.traces whose rows carry the metadata key user_traits (an object); runs as the extension owner';
+REVOKE ALL ON FUNCTION usertrack.traits_from_traces() FROM PUBLIC;
 CREATE TRIGGER traits_insert AFTER INSERT ON usertrack.traces
     REFERENCING NEW TABLE AS new_traces
     FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
 CREATE TRIGGER traits_update AFTER UPDATE ON usertrack.traces
-    REFERENCING NEW TABLE AS new_traces
+    REFERENCING OLD TABLE AS old_traces NEW TABLE AS new_traces
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
+CREATE TRIGGER traits_delete AFTER DELETE ON usertrack.traces
+    REFERENCING OLD TABLE AS old_traces
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
+CREATE TRIGGER traits_truncate AFTER TRUNCATE ON usertrack.traces
     FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
 
 ------------------------------------------------------------------------------
@@ -2375,7 +2543,9 @@ WITH s AS (
       JOIN usertrack.traces t ON t.id OPERATOR(pg_catalog.=) s.trace_id
      WHERE t.user_id OPERATOR(pg_catalog.<>) ''
 )
-SELECT s.user_id, s.name, pg_catalog.min(s.data_type) AS data_type,
+SELECT s.user_id, s.name,
+       (pg_catalog.array_agg(s.data_type ORDER BY pg_catalog.array_position(
+            '{NUMERIC,BOOLEAN,CATEGORICAL}'::text[], s.data_type)))[1] AS data_type,
        pg_catalog.count(*) AS scores,
        pg_catalog.avg(s.value) FILTER (WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL') AS mean,
        pg_catalog.min(s.value) FILTER (WHERE s.data_type OPERATOR(pg_catalog.<>) 'CATEGORICAL') AS min,
@@ -2477,7 +2647,7 @@ COMMENT ON COLUMN usertrack.user_quality.activity IS 'Sparkline of the daily mod
 -- call them.
 REVOKE ALL ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz),
     usertrack.user_stats_of(text, timestamptz, timestamptz),
-    usertrack.window_users(timestamptz, timestamptz),
+    usertrack.window_users(timestamptz, timestamptz, boolean),
     usertrack.usage_distribution(text, timestamptz, timestamptz),
     usertrack.outlier_users(text, timestamptz, timestamptz, integer),
     usertrack.segment_stats(text, text, timestamptz, timestamptz),
@@ -2497,12 +2667,13 @@ AS $$
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA usertrack TO %s', role_name);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON usertrack.traces, '
-                   'usertrack.observations, usertrack.scores, usertrack.user_traits TO %s', role_name);
+                   'usertrack.observations, usertrack.scores, usertrack.user_traits_set TO %s', role_name);
+    EXECUTE format('GRANT SELECT ON usertrack.user_traits TO %s', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
-  'Lets a role write the input tables and the user traits (SELECT, INSERT, UPDATE, DELETE; upserts included; set_user_traits()). Its writes keep every total right, although it gets no right on the maintained tables';
+  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view). Its writes keep every total right, although it gets no right on the maintained tables';
 REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.grant_reader(role_name regrole)
@@ -2582,13 +2753,13 @@ WITH s AS (
     DELETE FROM usertrack.traces t WHERE t.user_id = $1
     RETURNING 1
 ), u AS (
-    DELETE FROM usertrack.user_traits u WHERE u.user_id = $1
+    DELETE FROM usertrack.user_traits_set u WHERE u.user_id = $1
     RETURNING 1
 )
 SELECT 'scores', (SELECT count(*) FROM s)
 UNION ALL SELECT 'observations', (SELECT count(*) FROM o)
 UNION ALL SELECT 'traces', (SELECT count(*) FROM t)
-UNION ALL SELECT 'user_traits', (SELECT count(*) FROM u)
+UNION ALL SELECT 'user_traits_set', (SELECT count(*) FROM u)
 $$;
 COMMENT ON FUNCTION usertrack.forget_user(text) IS
   'Erases one user: their traces, the observations and scores of those traces, their traits, and with them every total of the user, in one statement; returns the rows deleted per table';

@@ -70,7 +70,7 @@ SELECT 't' || k, 'user_' || u, 's' || u || '_' || (k % 7),
        CASE WHEN k % 10 = 0 THEN 'staging' ELSE 'production' END,
        'v' || (k % 4),
        CASE WHEN k <= :users THEN jsonb_build_object('user_traits', jsonb_build_object('plan', CASE WHEN u % 5 = 0 THEN 'pro' ELSE 'free' END)) END
-  FROM generate_series(:s, :e) k,
+  FROM generate_series(:s::bigint, :e::bigint) k,
        LATERAL (SELECT CASE WHEN k <= :users THEN k
                             ELSE 1 + floor(:users * power(((k * 2654435761) % 1000003) / 1000003.0, 3))::int END AS u) x;
 INSERT INTO usertrack.observations (id, trace_id, type, start_time, end_time, model,
@@ -81,7 +81,7 @@ SELECT 'o' || k || '-' || j, 't' || k, 'GENERATION',
             * CASE WHEN x.u % 991 = 5 THEN 20 ELSE 1 END * interval '1 second',
        'gpt-4o-mini', 100 + k % 900, 20 + k % 300, (100 + k % 900) * 0.00000015,
        CASE WHEN (k + j) % 40 = 0 OR (x.u % 997 = 3 AND (k + j) % 3 = 0) THEN 'ERROR' ELSE 'DEFAULT' END
-  FROM generate_series(:s, :e) k,
+  FROM generate_series(:s::bigint, :e::bigint) k,
        LATERAL (SELECT CASE WHEN k <= :users THEN k
                             ELSE 1 + floor(:users * power(((k * 2654435761) % 1000003) / 1000003.0, 3))::int END AS u) x,
        LATERAL (SELECT now() - ((k * 7919) % 90) * interval '1 day' - (k % 86400) * interval '1 second' AS ts) t,

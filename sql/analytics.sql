@@ -4,7 +4,7 @@
 -- outlier_users, segment_stats, user_journey, traits, score summaries,
 -- sparklines, and the bad inputs of each.
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
-TRUNCATE usertrack.user_traits;
+TRUNCATE usertrack.user_traits_set;
 SET timezone = 'UTC';
 
 CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
@@ -335,7 +335,20 @@ INSERT INTO usertrack.traces (id, user_id, "timestamp", metadata) VALUES
     ('tr3', 'bob', '2026-03-03 12:00', '{"user_traits": "not an object"}');
 UPDATE usertrack.traces SET metadata = '{"user_traits": {"region": null, "account": "acme"}}'
  WHERE id = 'tr1';
-SELECT user_id, traits FROM usertrack.user_traits ORDER BY user_id;
+SELECT user_id, traits, traits_set, traits_from_traces FROM usertrack.user_traits ORDER BY user_id;
+-- the latest trace by timestamp gives a trait, whatever the order of writing:
+-- an older trace written now does not override cat's plan
+INSERT INTO usertrack.traces (id, user_id, "timestamp", metadata) VALUES
+    ('tr0', 'cat', '2026-03-03 09:00', '{"user_traits": {"plan": "old", "tier": 1}}');
+SELECT traits, from_traces_as_of FROM usertrack.user_traits WHERE user_id = 'cat';
+-- deleting the trace that gave the plan brings back the one before it
+DELETE FROM usertrack.traces WHERE id = 'tr2';
+SELECT traits FROM usertrack.user_traits WHERE user_id = 'cat';
+INSERT INTO usertrack.traces (id, user_id, "timestamp", metadata) VALUES
+    ('tr2', 'cat', '2026-03-03 11:00', '{"user_traits": {"plan": "team"}}');
+-- a trait set explicitly wins over the traces, a null set removes theirs
+SELECT usertrack.set_user_traits('cat', '{"tier": null, "seats": 5}');
+SELECT * FROM usertrack.verify();
 SELECT * FROM usertrack.segment_stats('trait', 'plan', '2026-03-01', '2026-03-05');
 -- all_users filtered by a trait
 SELECT a.user_id, a.model_cost FROM usertrack.all_users a
@@ -392,4 +405,4 @@ SELECT pg_temp.try($$SELECT usertrack.activity_sparkline('spark', 7, 'latency')$
 
 SELECT * FROM usertrack.verify();
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
-TRUNCATE usertrack.user_traits;
+TRUNCATE usertrack.user_traits_set;

@@ -70,6 +70,35 @@ SELECT (SELECT count(*) FROM usertrack_test_evil.trace_totals) AS evil_trace_row
        (SELECT count(*) FROM usertrack_test_evil.user_totals) AS evil_user_rows;
 SELECT * FROM usertrack.verify();
 
+-- A reader calls the analytics functions, which read as the extension owner
+-- (SECURITY DEFINER): the same answers as the owner's, whatever the
+-- reader puts first in its search_path.
+CREATE ROLE usertrack_test_reader;
+SELECT usertrack.grant_reader('usertrack_test_reader');
+GRANT ALL ON SCHEMA usertrack_test_evil TO usertrack_test_reader;
+CREATE TEMP TABLE owner_stats AS
+SELECT * FROM usertrack.user_stats('u3', '2026-01-01', '2026-01-02');
+GRANT SELECT ON owner_stats TO usertrack_test_reader;
+SET ROLE usertrack_test_reader;
+CREATE TABLE usertrack_test_evil.user_daily_rollup (user_id text, day date, traces bigint);
+CREATE FUNCTION usertrack_test_evil.round(numeric, integer) RETURNS numeric
+    LANGUAGE sql AS 'SELECT 42::numeric';
+CREATE FUNCTION usertrack_test_evil.date_le(date, date) RETURNS boolean
+    LANGUAGE sql AS 'SELECT false';
+CREATE OPERATOR usertrack_test_evil.<= (leftarg = date, rightarg = date,
+                                        function = usertrack_test_evil.date_le);
+SET search_path = usertrack_test_evil, usertrack, public, pg_catalog;
+SELECT (s.*)::text = (o.*)::text AS same_as_owner, s.traces, s.error_rate
+  FROM usertrack.user_stats('u3', '2026-01-01', '2026-01-02') s, pg_temp.owner_stats o;
+SELECT users FROM usertrack.usage_distribution('total_tokens');
+RESET search_path;
+-- but it reads no raw row itself
+SELECT count(*) FROM usertrack.user_daily_totals;
+SELECT * FROM usertrack.user_stats_of('u3', NULL, NULL);
+RESET ROLE;
+DROP OWNED BY usertrack_test_reader;
+DROP ROLE usertrack_test_reader;
+
 DROP SCHEMA usertrack_test_evil CASCADE;
 REVOKE ALL ON usertrack.traces, usertrack.observations, usertrack.scores FROM usertrack_test_writer;
 REVOKE USAGE ON SCHEMA usertrack FROM usertrack_test_writer;

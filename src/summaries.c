@@ -52,6 +52,7 @@
 #include "utils/syscache.h"
 
 #include "usertrack.h"
+#include "sketch.h"
 
 /* ---------------------------------------------------------------------
  * Measures

@@ -125,30 +125,6 @@ extern struct TriggerData *usertrack_trigger_data(struct FunctionCallInfoBaseDat
 /* summaries.c: the owner of the extension, as whom maintenance runs */
 extern Oid	usertrack_extension_owner(void);
 
-/*
- * rollup.c: latency sketches.  A bucket and its count; a growing sorted
- * array of them, which is how the summary writer carries the change of a
- * per-day sketch (counts may be negative there).
- */
-typedef struct SketchBin
-{
-	int32		key;
-	int32		pad;
-	int64		count;
-} SketchBin;
-
-typedef struct BinArray
-{
-	int			n;
-	int			cap;
-	SketchBin  *bins;
-} BinArray;
-
-extern int32 latency_key_usecs(int64 usecs);
-extern void bins_add(BinArray *a, int32 key, int64 count, MemoryContext cxt);
-extern void bins_add_sketch(BinArray *a, Datum sketch, MemoryContext cxt);
-extern Datum bins_sketch_datum(const BinArray *a, bool *isnull);
-
 /* validate.c */
 extern DateADT usertrack_utc_day(TimestampTz ts);
 

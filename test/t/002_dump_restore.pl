@@ -195,6 +195,18 @@ UPDATE usertrack.model_prices SET output_price = 0.00002
 -- and a price for a model that had none: its rows stay unpriced
 INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price, output_price)
 VALUES ('unknown-model', '^unknown-model$', 0.001, 0.001);
+
+-- user traits from trace metadata (restored by the trace rows) and set
+-- explicitly (dumped), one overriding and one removing a trait of the traces
+UPDATE usertrack.traces
+   SET metadata = pg_catalog.jsonb_build_object('user_traits',
+           pg_catalog.jsonb_build_object('plan', CASE WHEN id < 'tr-2' THEN 'free' ELSE 'pro' END,
+                                         'region', 'eu'))
+ WHERE id LIKE 'tr-1%';
+SELECT usertrack.set_user_traits(user_id, '{"plan": "enterprise", "seats": 40}')
+  FROM (SELECT DISTINCT user_id FROM usertrack.user_traits ORDER BY 1 LIMIT 2) u;
+SELECT usertrack.set_user_traits(user_id, '{"region": null}')
+  FROM (SELECT DISTINCT user_id FROM usertrack.user_traits ORDER BY 1 DESC LIMIT 1) u;
 });
 
 # The views, each in a stable order, and the input row counts.  Each row
@@ -206,12 +218,23 @@ my @views = (
 	[ 'user_traces', 'usertrack.user_traces', 'trace_id' ],
 	[ 'user_scores', 'usertrack.user_scores', 'score_id' ],
 	[ 'totals', 'usertrack.totals', '1' ],
-	[ 'trace_totals', 'usertrack.trace_totals', 'trace_id' ]);
+	# trace_totals without prior_latency, the writer's scratch value, which
+	# depends on the order in which the rows were written
+	[
+		'trace_totals',
+		'(SELECT t.trace_id, t.present, t.user_id, t.session_id, t.day, '
+		  . 't.observations, t.input_tokens, t.output_tokens, t.total_tokens, '
+		  . 't.model_cost, t.errors, t.scores, t.first_start, t.last_end '
+		  . 'FROM usertrack.trace_totals t)',
+		'trace_id'
+	],
+	[ 'user_traits', 'usertrack.user_traits', 'user_id' ],
+	[ 'user_daily_totals', 'usertrack.user_daily_totals', 'user_id, day' ]);
 
 my @compare = map {
 	my ($name, $view, $order) = @$_;
 	my $row =
-	  $name eq 'user_scores'
+	  $name eq 'user_scores' || $name eq 'user_traits'
 	  ? 'pg_catalog.to_jsonb(r)'
 	  : q{pg_catalog.to_jsonb(r) || pg_catalog.jsonb_build_object('model_cost', pg_catalog.trim_scale(r.model_cost))};
 	[ $name, "SELECT $row FROM $view r ORDER BY $order" ]

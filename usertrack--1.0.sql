@@ -368,7 +368,7 @@ COMMENT ON COLUMN usertrack.unpriced_usage.first_seen IS 'Earliest start_time';
 COMMENT ON COLUMN usertrack.unpriced_usage.last_seen IS 'Latest start_time';
 
 ------------------------------------------------------------------------------
--- Analytics types (rollup.c).  A latency sketch is a histogram over
+-- Analytics types (sketch.c, rollup.c).  A latency sketch is a histogram over
 -- logarithmic buckets 1% wide (DDSketch's, never collapsed): its counts are
 -- exact, so sketches add up exactly, and a percentile read from one is within
 -- 1% of the true value.  A rollup is the totals of a group of traces with
@@ -1505,7 +1505,7 @@ SELECT p.obj, p.k::text, c.col, p.shown_row ->> c.col, p.fresh_row ->> c.col
 ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION usertrack.verify() IS
-  'Compares every view, every per-trace row (attribution and totals, those of observations still waiting for their trace included), and the totals, sessions and days of traces without a user with a from-scratch recomputation over the input tables, and checks that every user with unfolded log rows is held and no user is both held and settled; one row per difference, none when consistent';
+  'Compares every view, every per-trace row (attribution and totals, those of observations still waiting for their trace included), the totals, sessions and days of traces without a user, every per-day latency sketch and the traits of the traces with a from-scratch recomputation over the input tables, and checks that every user with unfolded log rows is held and no user is both held and settled; one row per difference, none when consistent';
 
 CREATE FUNCTION usertrack.rebuild()
 RETURNS TABLE (maintained_table text, rows_written bigint)
@@ -1589,7 +1589,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION usertrack.rebuild() IS
-  'Recomputes every maintained table from the input tables: one pass, with parallel workers where the planner chooses them, for the per-trace totals, then the per-day rows through usertrack.rollup(), the sessions and the users. Waits for running writers and blocks new ones (SHARE lock on the input tables) until the calling transaction ends';
+  'Recomputes every maintained table from the input tables: one pass, with parallel workers where the planner chooses them, for the per-trace totals, then the per-day rows (latency sketches included) through usertrack.rollup(), the sessions, the users, and the traits of the traces. Waits for running writers and blocks new ones (SHARE lock on the input tables) until the calling transaction ends';
 
 -- Administrative functions are for the extension owner only.
 REVOKE ALL ON FUNCTION usertrack.rebuild() FROM PUBLIC;
@@ -2350,15 +2350,22 @@ $$;
 COMMENT ON FUNCTION usertrack.merge_traits(jsonb, jsonb) IS
   'Traits merged: the keys of new win, a key set to JSON null is removed';
 
+-- Two branches rather than a FULL JOIN, so that a condition on user_id
+-- reaches both primary keys.
 CREATE VIEW usertrack.user_traits AS
-SELECT COALESCE(s.user_id, f.user_id) AS user_id,
+SELECT s.user_id,
        usertrack.merge_traits(f.traits, s.traits) AS traits,
        s.traits AS traits_set,
        f.traits AS traits_from_traces,
        s.updated_at AS set_at,
        f.as_of AS from_traces_as_of
   FROM usertrack.user_traits_set s
-  FULL JOIN usertrack.user_traits_from_traces f ON f.user_id OPERATOR(pg_catalog.=) s.user_id;
+  LEFT JOIN usertrack.user_traits_from_traces f ON f.user_id OPERATOR(pg_catalog.=) s.user_id
+UNION ALL
+SELECT f.user_id, f.traits, NULL, f.traits, NULL, f.as_of
+  FROM usertrack.user_traits_from_traces f
+ WHERE NOT EXISTS (SELECT FROM usertrack.user_traits_set s
+                    WHERE s.user_id OPERATOR(pg_catalog.=) f.user_id);
 COMMENT ON VIEW usertrack.user_traits IS
   'Every user''s traits: those of their traces'' metadata key user_traits, then those set with set_user_traits() on top (a key set to null there removes it)';
 COMMENT ON COLUMN usertrack.user_traits.user_id IS 'User id';
@@ -2423,11 +2430,11 @@ WITH t AS (
     SELECT DISTINCT ON (t.user_id) t.user_id, t."timestamp", t.id
       FROM t ORDER BY t.user_id, t."timestamp" DESC, t.id DESC
 )
-SELECT l.user_id,
-       COALESCE((SELECT jsonb_object_agg(x.key, x.value) FROM latest x
-                  WHERE x.user_id = l.user_id AND x.value <> 'null'::jsonb), '{}'),
-       l."timestamp", l.id
+SELECT l.user_id, COALESCE(a.traits, '{}'), l."timestamp", l.id
   FROM last_trace l
+  LEFT JOIN (SELECT x.user_id,
+                    jsonb_object_agg(x.key, x.value) FILTER (WHERE x.value <> 'null'::jsonb) AS traits
+               FROM latest x GROUP BY x.user_id) a ON a.user_id = l.user_id
 $$;
 COMMENT ON FUNCTION usertrack.traits_of_traces(text[]) IS
   'The traits the traces'' metadata key user_traits gives, computed from scratch for some users (NULL: all); for the trigger, verify() and rebuild()';
@@ -2441,6 +2448,7 @@ AS $$
 DECLARE
     users text[];
     appended text[];
+    rest text[];
 BEGIN
     IF TG_TABLE_SCHEMA <> 'usertrack' OR TG_TABLE_NAME <> 'traces' THEN
         RAISE EXCEPTION 'traits_from_traces() may only be fired by a trigger on usertrack.traces';
@@ -2487,15 +2495,22 @@ BEGIN
              GROUP BY n.user_id, f.as_of, f.as_of_trace
             HAVING f.as_of IS NULL
                 OR bool_and(ROW(n."timestamp", n.id) > ROW(f.as_of, f.as_of_trace))
-        ), merged AS (
+        ), lasts AS (
             SELECT n.user_id,
-                   (SELECT COALESCE(jsonb_object_agg(k.key, k.value ORDER BY m."timestamp", m.id), '{}')
-                      FROM n m CROSS JOIN LATERAL jsonb_each(m.tr) k
-                     WHERE m.user_id = n.user_id) AS tr,
                    (array_agg(n."timestamp" ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_ts,
                    (array_agg(n.id ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_id
               FROM n WHERE n.user_id IN (SELECT user_id FROM later)
              GROUP BY n.user_id
+        ), kv AS (
+            -- jsonb keeps the last of duplicate keys: the latest trace's
+            SELECT m.user_id,
+                   jsonb_object_agg(k.key, k.value ORDER BY m."timestamp", m.id) AS tr
+              FROM n m CROSS JOIN LATERAL jsonb_each(m.tr) k
+             WHERE m.user_id IN (SELECT user_id FROM later)
+             GROUP BY m.user_id
+        ), merged AS (
+            SELECT l.user_id, COALESCE(kv.tr, '{}') AS tr, l.last_ts, l.last_id
+              FROM lasts l LEFT JOIN kv ON kv.user_id = l.user_id
         ), upd AS (
             UPDATE usertrack.user_traits_from_traces f
                SET traits = usertrack.merge_traits(f.traits, m.tr),
@@ -2507,13 +2522,18 @@ BEGIN
         SELECT array_agg(user_id) INTO appended FROM upd;
     END IF;
     -- everyone else from scratch
-    UPDATE usertrack.user_traits_from_traces f
-       SET traits = r.traits, as_of = r.as_of, as_of_trace = r.as_of_trace
-      FROM usertrack.traits_of_traces(users) r
-     WHERE f.user_id = r.user_id AND NOT f.user_id = ANY (COALESCE(appended, '{}'));
-    DELETE FROM usertrack.user_traits_from_traces f
-     WHERE f.user_id = ANY (users) AND NOT f.user_id = ANY (COALESCE(appended, '{}'))
-       AND NOT EXISTS (SELECT FROM usertrack.traits_of_traces(ARRAY[f.user_id]));
+    rest := ARRAY(SELECT u FROM unnest(users) u
+                  EXCEPT SELECT a FROM unnest(appended) a);
+    IF cardinality(rest) > 0 THEN
+        UPDATE usertrack.user_traits_from_traces f
+           SET traits = r.traits, as_of = r.as_of, as_of_trace = r.as_of_trace
+          FROM usertrack.traits_of_traces(rest) r
+         WHERE f.user_id = r.user_id;
+        -- and those whose traces carry no traits any more
+        DELETE FROM usertrack.user_traits_from_traces f
+         WHERE f.user_id IN (SELECT u FROM unnest(rest) u)
+           AND f.user_id NOT IN (SELECT r.user_id FROM usertrack.traits_of_traces(rest) r);
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -130,6 +130,22 @@ SELECT day, traces, observations, input_tokens, output_tokens, total_tokens,
    AND day > (now() AT TIME ZONE 'UTC')::date - 7
  ORDER BY day;
 
+\echo '-- their last 30 days at once (usertrack.user_stats, merged from the per-day rows)'
+SELECT traces, observations, round(model_cost, 4) AS model_cost, error_rate,
+       latency_p50, latency_p95, latency_p99,
+       usertrack.activity_sparkline(:'heavy') AS cost_per_day_30_days
+  FROM usertrack.user_stats(:'heavy', now() - interval '30 days', now());
+
+\echo
+\echo '== analytics: how spend is spread over the users (usertrack.usage_distribution)'
+SELECT users, round(total, 4) AS total, round(mean, 4) AS mean, round(p50, 4) AS p50,
+       round(p90, 4) AS p90, top_10pct_share, gini
+  FROM usertrack.usage_distribution('model_cost');
+\echo '-- users with disproportionate error rates (usertrack.outlier_users)'
+SELECT user_id, traces, errors, round(value::numeric, 4) AS error_rate,
+       round(population_value::numeric, 4) AS others, round(statistic::numeric, 1) AS z
+  FROM usertrack.outlier_users('error_rate', min_traces => 5) LIMIT 5;
+
 \echo
 \echo '== model cost: where it comes from (supplied by the SDK, or computed from usertrack.model_prices)'
 SELECT CASE WHEN total_cost IS NOT NULL OR input_cost IS NOT NULL OR output_cost IS NOT NULL

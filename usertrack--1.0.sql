@@ -590,6 +590,18 @@ COMMENT ON FUNCTION usertrack.latency_percentile(usertrack.rollup, double precis
 -- sum over user_totals, and it is filtered out of every per-user view.
 ------------------------------------------------------------------------------
 
+-- A trace's latency (SPEC section 4): from the earliest observation start to
+-- the latest end, never negative; NULL without observations.  One
+-- definition for the views, the writer and the analytics; verify()'s
+-- recomputation spells it out on its own.
+CREATE FUNCTION usertrack.trace_latency(first_start timestamptz, last_end timestamptz)
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN first_start IS NOT NULL AND last_end IS NOT NULL
+            THEN GREATEST(last_end OPERATOR(pg_catalog.-) first_start, '0'::pg_catalog.interval) END;
+COMMENT ON FUNCTION usertrack.trace_latency(timestamptz, timestamptz) IS
+  'A trace''s latency from its first observation start and last observation end: never negative, NULL without observations (inlined by the planner)';
+
 CREATE TABLE usertrack.trace_totals (
     trace_id        text COLLATE "C" PRIMARY KEY,
     present         boolean NOT NULL DEFAULT false,
@@ -1056,9 +1068,7 @@ SELECT t.user_id,
        a.model_cost,
        a.errors,
        a.scores,
-       CASE WHEN a.first_start IS NOT NULL
-            THEN GREATEST(a.last_end OPERATOR(pg_catalog.-) a.first_start,
-                          '0'::pg_catalog.interval) END AS latency
+       usertrack.trace_latency(a.first_start, a.last_end) AS latency
   FROM usertrack.traces t
   JOIN usertrack.trace_totals a ON a.trace_id OPERATOR(pg_catalog.=) t.id
  WHERE t.user_id OPERATOR(pg_catalog.<>) '';
@@ -1555,8 +1565,7 @@ BEGIN
       FROM (SELECT user_id, day, sum(scores)::bigint AS scores,
                    usertrack.rollup("timestamp", observations, input_tokens,
                        output_tokens, total_tokens, model_cost, errors,
-                       CASE WHEN first_start IS NOT NULL
-                            THEN GREATEST(last_end - first_start, interval '0') END) AS r
+                       usertrack.trace_latency(first_start, last_end)) AS r
               FROM pg_temp.usertrack_rebuild
              WHERE present
              GROUP BY user_id, day) d;
@@ -2241,21 +2250,24 @@ BEGIN
           CROSS JOIN LATERAL unnest(tr.segments) AS s(segment)
           JOIN usertrack.trace_totals tt ON tt.trace_id = tr.id
     )
-    SELECT x.segment, count(DISTINCT x.user_id), count(*),
-           sum(x.input_tokens)::bigint, sum(x.output_tokens)::bigint,
-           sum(x.total_tokens)::bigint, sum(x.model_cost),
-           trim_scale(round(sum(x.model_cost) / NULLIF(count(DISTINCT x.user_id), 0), 12)),
-           sum(x.errors)::bigint,
-           round(sum(x.errors) / NULLIF(sum(x.observations), 0), 6),
-           usertrack.latency_percentile(usertrack.latency_sketch(
-               CASE WHEN x.first_start IS NOT NULL
-                    THEN greatest(x.last_end - x.first_start, interval '0') END), 0.5),
-           usertrack.latency_percentile(usertrack.latency_sketch(
-               CASE WHEN x.first_start IS NOT NULL
-                    THEN greatest(x.last_end - x.first_start, interval '0') END), 0.95)
-      FROM x
-     GROUP BY x.segment
-     ORDER BY sum(x.model_cost) DESC, x.segment NULLS LAST;
+    , g AS (
+        SELECT x.segment, count(DISTINCT x.user_id) AS users, count(*) AS traces,
+               sum(x.input_tokens)::bigint AS input_tokens,
+               sum(x.output_tokens)::bigint AS output_tokens,
+               sum(x.total_tokens)::bigint AS total_tokens, sum(x.model_cost) AS model_cost,
+               sum(x.errors)::bigint AS errors, sum(x.observations) AS observations,
+               usertrack.latency_sketch(usertrack.trace_latency(x.first_start, x.last_end)) AS sketch
+          FROM x
+         GROUP BY x.segment
+    )
+    SELECT g.segment, g.users, g.traces, g.input_tokens, g.output_tokens,
+           g.total_tokens, g.model_cost,
+           trim_scale(round(g.model_cost / NULLIF(g.users, 0), 12)),
+           g.errors, round(g.errors / NULLIF(g.observations, 0), 6),
+           usertrack.latency_percentile(g.sketch, 0.5),
+           usertrack.latency_percentile(g.sketch, 0.95)
+      FROM g
+     ORDER BY g.model_cost DESC, g.segment NULLS LAST;
 END
 $$;
 COMMENT ON FUNCTION usertrack.segment_stats(text, text, timestamptz, timestamptz) IS
@@ -2275,8 +2287,7 @@ WITH w AS (SELECT * FROM usertrack.window_days($2, $3)),
 t AS (
     SELECT t.id, t."timestamp", t.name, NULLIF(t.session_id, '') AS session_id,
            tt.observations, tt.total_tokens, tt.model_cost, tt.errors,
-           CASE WHEN tt.first_start IS NOT NULL
-                THEN greatest(tt.last_end - tt.first_start, interval '0') END AS latency,
+           usertrack.trace_latency(tt.first_start, tt.last_end) AS latency,
            lag(t."timestamp") OVER o AS prev_ts,
            lag(NULLIF(t.session_id, '')) OVER o AS prev_session,
            row_number() OVER o AS n

@@ -505,10 +505,8 @@ push_timespan(ArgColumn *first, ArgColumn *last, const TimeSpan *span)
 	"scores = t.scores + excluded.scores"
 #define ADD_MEASURES \
 	"traces = t.traces + excluded.traces, " ADD_TRACE_MEASURES
-/* A trace's latency, as in usertrack.user_traces: NULL without observations */
-#define TRACE_LATENCY \
-	"CASE WHEN t.first_start IS NOT NULL AND t.last_end IS NOT NULL " \
-	"THEN GREATEST(t.last_end - t.first_start, interval '0') END"
+/* A trace's latency (usertrack.trace_latency): NULL without observations */
+#define TRACE_LATENCY "usertrack.trace_latency(t.first_start, t.last_end)"
 #define WIDEN_EVENTS \
 	"first_event = LEAST(t.first_event, excluded.first_event), " \
 	"last_event = GREATEST(t.last_event, excluded.last_event)"

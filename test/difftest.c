@@ -50,6 +50,10 @@
  * one, else the computed one.  At the end the run adds a dated price for
  * one model, calls recalculate_costs() with a random filter that covers the
  * affected rows, checks the count it returns, and compares everything again.
+ *
+ * Analytics: half the trace metadata carries user traits, which verify()
+ * checks against a recomputation, and user_stats() is compared over random
+ * windows (check_user_stats below).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -864,7 +868,15 @@ gen_trace(client_t *c, genrow *r)
 		set_null(r, T_META);
 	else
 	{
-		snprintf(buf, sizeof(buf), "{\"k\": %d, \"tier\": \"gold\"}", rnd(c, 10));
+		int			k = rnd(c, 10);
+
+		/* often with user traits, which a trigger keeps per user */
+		if (pct(c, 50))
+			snprintf(buf, sizeof(buf),
+					 "{\"k\": %d, \"tier\": \"gold\", \"user_traits\": {\"plan\": \"p%d\", \"region\": %s}}",
+					 k, rnd(c, 3), pct(c, 30) ? "null" : "\"eu\"");
+		else
+			snprintf(buf, sizeof(buf), "{\"k\": %d, \"tier\": \"gold\"}", k);
 		set_val(r, T_META, buf);
 	}
 }

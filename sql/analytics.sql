@@ -357,6 +357,13 @@ SELECT a.user_id, a.model_cost FROM usertrack.all_users a
 SELECT pg_temp.try($$SELECT usertrack.set_user_traits('ann', '[1]')$$);
 SELECT pg_temp.try($$SELECT usertrack.set_user_traits('ann', NULL)$$);
 SELECT pg_temp.try($$SELECT usertrack.set_user_traits('', '{}')$$);
+-- written directly, the traits table checks its rows too, and keeps nothing
+SELECT pg_temp.try($$INSERT INTO usertrack.user_traits_set VALUES ('dan', '[1]', '2026-01-01')$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.user_traits_set VALUES ('', '{}', '2026-01-01')$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.user_traits_set VALUES (repeat('x', 1025), '{}', '2026-01-01')$$);
+SELECT pg_temp.try($$INSERT INTO usertrack.user_traits_set VALUES (NULL, '{}', '2026-01-01')$$);
+SELECT count(*) AS traits_rows, count(*) FILTER (WHERE user_id = 'dan') AS dan
+  FROM usertrack.user_traits_set;
 SELECT pg_temp.try($$SELECT * FROM usertrack.segment_stats('plan')$$);
 SELECT pg_temp.try($$SELECT * FROM usertrack.segment_stats('metadata')$$);
 SELECT pg_temp.try($$SELECT * FROM usertrack.segment_stats('tag', NULL, '2026-03-05', '2026-03-01')$$);

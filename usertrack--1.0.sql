@@ -617,7 +617,8 @@ CREATE TABLE usertrack.trace_totals (
     scores          bigint NOT NULL DEFAULT 0,
     first_start     timestamptz,
     last_end        timestamptz,
-    prior_latency   interval
+    prior_latency   interval,
+    bucket          timestamptz
 ) WITH (fillfactor = 85);
 COMMENT ON TABLE usertrack.trace_totals IS
   'Maintained: one row per trace id that has a trace, observations or scores. Every writer passes through it, which serialises a trace with the observations and scores that race it';
@@ -635,6 +636,7 @@ COMMENT ON COLUMN usertrack.trace_totals.errors IS 'Observations at level ERROR'
 COMMENT ON COLUMN usertrack.trace_totals.scores IS 'Scores with this trace id';
 COMMENT ON COLUMN usertrack.trace_totals.first_start IS 'Earliest start_time of the observations';
 COMMENT ON COLUMN usertrack.trace_totals.last_end IS 'Latest coalesce(end_time, start_time) of the observations';
+COMMENT ON COLUMN usertrack.trace_totals.bucket IS '15-minute usage bucket of the trace timestamp (usertrack.usage_bucket()); NULL while the trace is absent';
 COMMENT ON COLUMN usertrack.trace_totals.prior_latency IS 'Internal: the trace latency (last_end - first_start) before the last statement that changed the row, so that the per-day sketches can move the trace from its old bucket to its new one';
 
 CREATE TABLE usertrack.user_totals (
@@ -733,6 +735,41 @@ COMMENT ON COLUMN usertrack.user_daily_totals.errors IS 'Observations at level E
 COMMENT ON COLUMN usertrack.user_daily_totals.scores IS 'Scores of those traces';
 COMMENT ON COLUMN usertrack.user_daily_totals.latency IS 'Latency sketch of those traces that have observations (trace latency: last observation end minus first observation start); NULL when none has';
 
+-- The start of the 15-minute usage bucket of a time (from 2000-01-01 UTC):
+-- the same as the C triggers' usertrack_bucket().
+CREATE FUNCTION usertrack.usage_bucket(ts timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.date_bin('15 minutes'::interval, ts, '2000-01-01 00:00:00+00'::timestamptz);
+COMMENT ON FUNCTION usertrack.usage_bucket(timestamptz) IS
+  'Start of the 15-minute usage bucket of a time, counted from 2000-01-01 00:00 UTC';
+
+CREATE TABLE usertrack.user_usage_buckets (
+    user_id         text COLLATE "C" NOT NULL,
+    bucket          timestamptz NOT NULL,
+    traces          bigint NOT NULL DEFAULT 0,
+    observations    bigint NOT NULL DEFAULT 0,
+    input_tokens    bigint NOT NULL DEFAULT 0,
+    output_tokens   bigint NOT NULL DEFAULT 0,
+    total_tokens    bigint NOT NULL DEFAULT 0,
+    model_cost      numeric NOT NULL DEFAULT 0,
+    errors          bigint NOT NULL DEFAULT 0,
+    scores          bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, bucket)
+) WITH (fillfactor = 80);
+COMMENT ON TABLE usertrack.user_usage_buckets IS
+  'Maintained: one row per (user, 15-minute bucket of trace timestamps) with at least one trace; with user_daily_totals it answers any window of a user, to the quarter hour (usage_between, user_usage, check_budget, alert rules)';
+COMMENT ON COLUMN usertrack.user_usage_buckets.user_id IS 'User id, '''' for traces without a user';
+COMMENT ON COLUMN usertrack.user_usage_buckets.bucket IS 'Start of the 15-minute bucket of the trace timestamps (usertrack.usage_bucket())';
+COMMENT ON COLUMN usertrack.user_usage_buckets.traces IS 'Traces';
+COMMENT ON COLUMN usertrack.user_usage_buckets.observations IS 'Observations of those traces';
+COMMENT ON COLUMN usertrack.user_usage_buckets.input_tokens IS 'Sum of input tokens';
+COMMENT ON COLUMN usertrack.user_usage_buckets.output_tokens IS 'Sum of output tokens';
+COMMENT ON COLUMN usertrack.user_usage_buckets.total_tokens IS 'Sum of total tokens';
+COMMENT ON COLUMN usertrack.user_usage_buckets.model_cost IS 'Sum of observation cost';
+COMMENT ON COLUMN usertrack.user_usage_buckets.errors IS 'Observations at level ERROR';
+COMMENT ON COLUMN usertrack.user_usage_buckets.scores IS 'Scores of those traces';
+
 ------------------------------------------------------------------------------
 -- Deferred mode (usertrack.maintenance = deferred).  A deferred write appends
 -- its per-(user, session, day) changes to pending_deltas instead of updating
@@ -768,7 +805,8 @@ CREATE TABLE usertrack.pending_deltas (
     removed_first   timestamptz,
     removed_last    timestamptz,
     latency         usertrack.latency_sketch,
-    logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+    logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    bucket          timestamptz NOT NULL
 );
 CREATE INDEX pending_deltas_user ON usertrack.pending_deltas (user_id, session_id, day);
 COMMENT ON TABLE usertrack.pending_deltas IS
@@ -791,6 +829,7 @@ COMMENT ON COLUMN usertrack.pending_deltas.removed_first IS 'Earliest trace time
 COMMENT ON COLUMN usertrack.pending_deltas.removed_last IS 'Latest trace timestamp removed';
 COMMENT ON COLUMN usertrack.pending_deltas.latency IS 'Change of the latency sketch of the day (counts may be negative)';
 COMMENT ON COLUMN usertrack.pending_deltas.logged_at IS 'Start of the writing transaction';
+COMMENT ON COLUMN usertrack.pending_deltas.bucket IS '15-minute usage bucket of the traces (within day)';
 
 ------------------------------------------------------------------------------
 -- Triggers.  Statement-level AFTER triggers with transition tables: one
@@ -1246,7 +1285,8 @@ WITH o AS (
            COALESCE(t.user_id, '') AS user_id,
            NULLIF(t.session_id, '') AS session_id,
            t."timestamp",
-           (t."timestamp" AT TIME ZONE 'UTC')::pg_catalog.date AS day
+           (t."timestamp" AT TIME ZONE 'UTC')::pg_catalog.date AS day,
+           usertrack.usage_bucket(t."timestamp") AS bucket
       FROM usertrack.traces t
 )
 SELECT COALESCE(t.id, o.trace_id, s.trace_id) AS trace_id,
@@ -1263,7 +1303,8 @@ SELECT COALESCE(t.id, o.trace_id, s.trace_id) AS trace_id,
        COALESCE(o.errors, 0) AS errors,
        COALESCE(s.scores, 0) AS scores,
        o.first_start,
-       o.last_end
+       o.last_end,
+       t.bucket
   FROM t
   FULL JOIN o ON o.trace_id OPERATOR(pg_catalog.=) t.id
   FULL JOIN s ON s.trace_id OPERATOR(pg_catalog.=) COALESCE(t.id, o.trace_id);
@@ -1328,6 +1369,23 @@ SELECT r.user_id,
  GROUP BY r.user_id, r.day;
 COMMENT ON VIEW usertrack.recomputed_user_daily_totals IS
   'user_daily_totals computed from scratch from the input tables (slow; for verify and rebuild)';
+
+CREATE VIEW usertrack.recomputed_user_usage_buckets AS
+SELECT r.user_id,
+       r.bucket,
+       pg_catalog.count(*) AS traces,
+       pg_catalog.sum(r.observations)::bigint AS observations,
+       pg_catalog.sum(r.input_tokens)::bigint AS input_tokens,
+       pg_catalog.sum(r.output_tokens)::bigint AS output_tokens,
+       pg_catalog.sum(r.total_tokens)::bigint AS total_tokens,
+       pg_catalog.trim_scale(pg_catalog.sum(r.model_cost)) AS model_cost,
+       pg_catalog.sum(r.errors)::bigint AS errors,
+       pg_catalog.sum(r.scores)::bigint AS scores
+  FROM usertrack.recomputed_trace_totals r
+ WHERE r.present
+ GROUP BY r.user_id, r.bucket;
+COMMENT ON VIEW usertrack.recomputed_user_usage_buckets IS
+  'user_usage_buckets computed from scratch from the input tables (slow; for verify and rebuild)';
 
 CREATE FUNCTION usertrack.verify()
 RETURNS TABLE (object text, key text, column_name text, shown text, recomputed text)
@@ -1459,6 +1517,36 @@ WITH rt AS MATERIALIZED (
                   GROUP BY r.user_id, r.day) b
         ON b.user_id = a.user_id AND b.day = a.day
     UNION ALL
+    -- the 15-minute buckets (with the unfolded log), those without a user included
+    SELECT 'user_usage_buckets', jsonb_build_array(COALESCE(a.user_id, b.user_id), COALESCE(a.bucket, b.bucket)),
+           to_jsonb(a), to_jsonb(b)
+      FROM (SELECT x.user_id, x.bucket, sum(x.traces)::bigint AS traces,
+                   sum(x.observations)::bigint AS observations,
+                   sum(x.input_tokens)::bigint AS input_tokens,
+                   sum(x.output_tokens)::bigint AS output_tokens,
+                   sum(x.total_tokens)::bigint AS total_tokens,
+                   sum(x.model_cost) AS model_cost, sum(x.errors)::bigint AS errors,
+                   sum(x.scores)::bigint AS scores
+              FROM (SELECT user_id, bucket, traces, observations, input_tokens, output_tokens,
+                           total_tokens, model_cost, errors, scores
+                      FROM usertrack.user_usage_buckets
+                    UNION ALL
+                    SELECT user_id, bucket, traces, observations, input_tokens, output_tokens,
+                           total_tokens, model_cost, errors, scores
+                      FROM usertrack.pending_deltas) x
+             GROUP BY x.user_id, x.bucket
+            HAVING sum(x.traces) <> 0 OR sum(x.observations) <> 0 OR sum(x.scores) <> 0) a
+      FULL JOIN (SELECT r.user_id, r.bucket, count(*) AS traces,
+                        sum(r.observations)::bigint AS observations,
+                        sum(r.input_tokens)::bigint AS input_tokens,
+                        sum(r.output_tokens)::bigint AS output_tokens,
+                        sum(r.total_tokens)::bigint AS total_tokens,
+                        sum(r.model_cost) AS model_cost, sum(r.errors)::bigint AS errors,
+                        sum(r.scores)::bigint AS scores
+                   FROM rt r WHERE r.present
+                  GROUP BY r.user_id, r.bucket) b
+        ON b.user_id = a.user_id AND b.bucket = a.bucket
+    UNION ALL
     SELECT 'user_traits_from_traces', to_jsonb(COALESCE(a.user_id, b.user_id)), to_jsonb(a), to_jsonb(b)
       FROM usertrack.user_traits_from_traces a
       FULL JOIN usertrack.traits_of_traces(NULL) b ON b.user_id = a.user_id
@@ -1469,7 +1557,7 @@ WITH rt AS MATERIALIZED (
       FROM usertrack.trace_totals a
       FULL JOIN (SELECT r.trace_id, r.present, r.user_id, r.session_id, r.day,
                         r.observations, r.input_tokens, r.output_tokens, r.total_tokens,
-                        r.model_cost, r.errors, r.scores, r.first_start, r.last_end
+                        r.model_cost, r.errors, r.scores, r.first_start, r.last_end, r.bucket
                    FROM rt r) b
         ON b.trace_id = a.trace_id
     UNION ALL
@@ -1529,7 +1617,7 @@ BEGIN
     LOCK TABLE usertrack.trace_totals, usertrack.user_session_totals,
                usertrack.user_daily_totals, usertrack.user_totals,
                usertrack.user_held, usertrack.pending_deltas,
-               usertrack.user_traits_from_traces
+               usertrack.user_usage_buckets, usertrack.user_traits_from_traces
         IN EXCLUSIVE MODE;
     DELETE FROM usertrack.pending_deltas;
     DELETE FROM usertrack.user_traits_from_traces;
@@ -1540,6 +1628,7 @@ BEGIN
     DELETE FROM usertrack.user_totals;
     DELETE FROM usertrack.user_session_totals;
     DELETE FROM usertrack.user_daily_totals;
+    DELETE FROM usertrack.user_usage_buckets;
     -- One pass over the input tables for the per-trace totals.  CREATE
     -- TABLE AS may run it with parallel workers (INSERT ... SELECT may not);
     -- the rollups below read this much smaller table.
@@ -1550,10 +1639,21 @@ BEGIN
     SELECT * FROM usertrack.recomputed_trace_totals;
     INSERT INTO usertrack.trace_totals
         (trace_id, present, user_id, session_id, day, observations, input_tokens,
-         output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end)
+         output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end,
+         bucket)
     SELECT trace_id, present, user_id, session_id, day, observations, input_tokens,
-           output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end
+           output_tokens, total_tokens, model_cost, errors, scores, first_start, last_end,
+           bucket
       FROM pg_temp.usertrack_rebuild;
+    INSERT INTO usertrack.user_usage_buckets
+        (user_id, bucket, traces, observations, input_tokens, output_tokens,
+         total_tokens, model_cost, errors, scores)
+    SELECT user_id, bucket, count(*), sum(observations), sum(input_tokens),
+           sum(output_tokens), sum(total_tokens), trim_scale(sum(model_cost)),
+           sum(errors), sum(scores)
+      FROM pg_temp.usertrack_rebuild
+     WHERE present
+     GROUP BY user_id, bucket;
     -- the per-day rows through the rollup aggregate, latency sketch included
     INSERT INTO usertrack.user_daily_totals
         (user_id, day, traces, observations, input_tokens, output_tokens,
@@ -1594,6 +1694,7 @@ BEGIN
     UNION ALL SELECT 'user_totals', count(*) FROM usertrack.user_totals
     UNION ALL SELECT 'user_session_totals', count(*) FROM usertrack.user_session_totals
     UNION ALL SELECT 'user_daily_totals', count(*) FROM usertrack.user_daily_totals
+    UNION ALL SELECT 'user_usage_buckets', count(*) FROM usertrack.user_usage_buckets
     UNION ALL SELECT 'user_traits_from_traces', count(*) FROM usertrack.user_traits_from_traces;
 END
 $$;
@@ -2450,118 +2551,9 @@ $$;
 COMMENT ON FUNCTION usertrack.traits_of_traces(text[]) IS
   'The traits the traces'' metadata key user_traits gives, computed from scratch for some users (NULL: all); for the trigger, verify() and rebuild()';
 
-CREATE FUNCTION usertrack.traits_from_traces()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    users text[];
-    appended text[];
-    rest text[];
-BEGIN
-    IF TG_TABLE_SCHEMA <> 'usertrack' OR TG_TABLE_NAME <> 'traces' THEN
-        RAISE EXCEPTION 'traits_from_traces() may only be fired by a trigger on usertrack.traces';
-    END IF;
-    IF TG_OP = 'TRUNCATE' THEN
-        DELETE FROM usertrack.user_traits_from_traces;
-        RETURN NULL;
-    END IF;
-    -- the users whose traits can change: those of traces with traits
-    -- written, and, for updates and deletes, those of traces that had some
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT n.user_id ORDER BY n.user_id) INTO users
-          FROM new_traces n
-         WHERE n.user_id <> '' AND jsonb_typeof(n.metadata -> 'user_traits') = 'object';
-    ELSIF TG_OP = 'UPDATE' THEN
-        SELECT array_agg(DISTINCT x.user_id ORDER BY x.user_id) INTO users
-          FROM (SELECT n.user_id, n.metadata FROM new_traces n
-                UNION ALL SELECT o.user_id, o.metadata FROM old_traces o) x
-         WHERE x.user_id <> '' AND jsonb_typeof(x.metadata -> 'user_traits') = 'object';
-    ELSE
-        SELECT array_agg(DISTINCT o.user_id ORDER BY o.user_id) INTO users
-          FROM old_traces o
-         WHERE o.user_id <> '' AND jsonb_typeof(o.metadata -> 'user_traits') = 'object';
-    END IF;
-    IF users IS NULL THEN
-        RETURN NULL;
-    END IF;
-    -- create and lock the users' rows in key order; the statements below
-    -- take a new snapshot, which sees whatever committed before the locks
-    INSERT INTO usertrack.user_traits_from_traces (user_id)
-    SELECT u FROM unnest(users) u ORDER BY u
-    ON CONFLICT ON CONSTRAINT user_traits_from_traces_pkey DO NOTHING;
-    PERFORM FROM usertrack.user_traits_from_traces f
-      WHERE f.user_id = ANY (users) ORDER BY f.user_id FOR UPDATE;
-    -- traces added after every trace counted so far: merge them in order
-    IF TG_OP = 'INSERT' THEN
-        WITH n AS (
-            SELECT n.user_id, n.id, n."timestamp", n.metadata -> 'user_traits' AS tr
-              FROM new_traces n
-             WHERE n.user_id <> '' AND jsonb_typeof(n.metadata -> 'user_traits') = 'object'
-        ), later AS (
-            SELECT n.user_id
-              FROM n JOIN usertrack.user_traits_from_traces f ON f.user_id = n.user_id
-             GROUP BY n.user_id, f.as_of, f.as_of_trace
-            HAVING f.as_of IS NULL
-                OR bool_and(ROW(n."timestamp", n.id) > ROW(f.as_of, f.as_of_trace))
-        ), lasts AS (
-            SELECT n.user_id,
-                   (array_agg(n."timestamp" ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_ts,
-                   (array_agg(n.id ORDER BY n."timestamp" DESC, n.id DESC))[1] AS last_id
-              FROM n WHERE n.user_id IN (SELECT user_id FROM later)
-             GROUP BY n.user_id
-        ), kv AS (
-            -- jsonb keeps the last of duplicate keys: the latest trace's
-            SELECT m.user_id,
-                   jsonb_object_agg(k.key, k.value ORDER BY m."timestamp", m.id) AS tr
-              FROM n m CROSS JOIN LATERAL jsonb_each(m.tr) k
-             WHERE m.user_id IN (SELECT user_id FROM later)
-             GROUP BY m.user_id
-        ), merged AS (
-            SELECT l.user_id, COALESCE(kv.tr, '{}') AS tr, l.last_ts, l.last_id
-              FROM lasts l LEFT JOIN kv ON kv.user_id = l.user_id
-        ), upd AS (
-            UPDATE usertrack.user_traits_from_traces f
-               SET traits = usertrack.merge_traits(f.traits, m.tr),
-                   as_of = m.last_ts, as_of_trace = m.last_id
-              FROM merged m
-             WHERE f.user_id = m.user_id
-            RETURNING f.user_id
-        )
-        SELECT array_agg(user_id) INTO appended FROM upd;
-    END IF;
-    -- everyone else from scratch
-    rest := ARRAY(SELECT u FROM unnest(users) u
-                  EXCEPT SELECT a FROM unnest(appended) a);
-    IF cardinality(rest) > 0 THEN
-        UPDATE usertrack.user_traits_from_traces f
-           SET traits = r.traits, as_of = r.as_of, as_of_trace = r.as_of_trace
-          FROM usertrack.traits_of_traces(rest) r
-         WHERE f.user_id = r.user_id;
-        -- and those whose traces carry no traits any more
-        DELETE FROM usertrack.user_traits_from_traces f
-         WHERE f.user_id IN (SELECT u FROM unnest(rest) u)
-           AND f.user_id NOT IN (SELECT r.user_id FROM usertrack.traits_of_traces(rest) r);
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION usertrack.traits_from_traces() IS
-  'Trigger: keeps usertrack.user_traits_from_traces after writes to usertrack.traces whose rows carry the metadata key user_traits (an object); runs as the extension owner';
-REVOKE ALL ON FUNCTION usertrack.traits_from_traces() FROM PUBLIC;
-CREATE TRIGGER traits_insert AFTER INSERT ON usertrack.traces
-    REFERENCING NEW TABLE AS new_traces
-    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
-CREATE TRIGGER traits_update AFTER UPDATE ON usertrack.traces
-    REFERENCING OLD TABLE AS old_traces NEW TABLE AS new_traces
-    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
-CREATE TRIGGER traits_delete AFTER DELETE ON usertrack.traces
-    REFERENCING OLD TABLE AS old_traces
-    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
-CREATE TRIGGER traits_truncate AFTER TRUNCATE ON usertrack.traces
-    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.traits_from_traces();
+-- user_traits_from_traces is kept by the C triggers of usertrack.traces,
+-- after the totals of each statement (capture.c, summaries.c apply_traits):
+-- the rows of both are then taken in one order by every statement.
 
 ------------------------------------------------------------------------------
 -- Quality beside cost, score summaries, sparklines.
@@ -2687,6 +2679,461 @@ REVOKE ALL ON FUNCTION usertrack.user_stats(text, timestamptz, timestamptz),
     usertrack.set_user_traits(text, jsonb) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
+-- Budgets and alerts: rules over windows of a user's usage, evaluated when
+-- a write changes the user's 15-minute buckets (in deferred mode, when the
+-- refresh folds them); alerts recorded once per rule, user and period, and
+-- announced with NOTIFY on the channel usertrack_alerts.
+------------------------------------------------------------------------------
+
+CREATE TABLE usertrack.alert_rules (
+    id                bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    name              text NOT NULL,
+    metric            text NOT NULL,
+    window_kind       text NOT NULL DEFAULT 'rolling',
+    window_length     interval,
+    time_zone         text NOT NULL DEFAULT 'UTC',
+    threshold         numeric NOT NULL,
+    scope             text NOT NULL DEFAULT 'all',
+    scope_key         text,
+    scope_value       text,
+    hard_budget       boolean NOT NULL DEFAULT false,
+    min_observations  bigint NOT NULL DEFAULT 1,
+    enabled           boolean NOT NULL DEFAULT true,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT alert_rules_name_key UNIQUE (name)
+);
+COMMENT ON TABLE usertrack.alert_rules IS
+  'Alert rules and hard budgets, written by the operator: a metric of a user over a window, a threshold and a scope. Checked by usertrack.alert_rules_check(); dumped by pg_dump';
+COMMENT ON COLUMN usertrack.alert_rules.id IS 'Rule id';
+COMMENT ON COLUMN usertrack.alert_rules.name IS 'Unique name, in notifications and check_budget()';
+COMMENT ON COLUMN usertrack.alert_rules.metric IS 'model_cost, total_tokens, total_events (traces), errors or error_rate (errors / observations)';
+COMMENT ON COLUMN usertrack.alert_rules.window_kind IS 'rolling (the last window_length, to the quarter hour), day or month (the calendar day or month in time_zone)';
+COMMENT ON COLUMN usertrack.alert_rules.window_length IS 'rolling only: a whole number of quarter hours, days at most 366, no months; NULL for day and month';
+COMMENT ON COLUMN usertrack.alert_rules.time_zone IS 'Time zone of the calendar day or month (any name PostgreSQL knows); rolling windows ignore it';
+COMMENT ON COLUMN usertrack.alert_rules.threshold IS 'An alert opens when the value reaches it (value >= threshold); for a hard budget, the limit. error_rate: a fraction in (0, 1]';
+COMMENT ON COLUMN usertrack.alert_rules.scope IS 'all (every user), user (the user scope_value) or trait (the users whose trait scope_key has the text value scope_value)';
+COMMENT ON COLUMN usertrack.alert_rules.scope_key IS 'trait scope: the trait key';
+COMMENT ON COLUMN usertrack.alert_rules.scope_value IS 'user scope: the user id; trait scope: the trait value as text (traits ->> scope_key)';
+COMMENT ON COLUMN usertrack.alert_rules.hard_budget IS 'A budget the application enforces with check_budget()';
+COMMENT ON COLUMN usertrack.alert_rules.min_observations IS 'error_rate: the fewest observations in the window before the rate counts';
+COMMENT ON COLUMN usertrack.alert_rules.enabled IS 'Disabled rules neither alert nor limit';
+COMMENT ON COLUMN usertrack.alert_rules.created_at IS 'When the rule was created';
+SELECT pg_catalog.pg_extension_config_dump('usertrack.alert_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('usertrack.alert_rules_id_seq', '');
+
+CREATE FUNCTION usertrack.alert_rules_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r usertrack.alert_rules := NEW;
+    what text;
+BEGIN
+    what := format('Rule %s.', COALESCE(quote_literal(r.name), 'without a name'));
+    IF r.name IS NULL OR r.name = '' OR octet_length(r.name) > 200 THEN
+        RAISE EXCEPTION 'invalid name in usertrack.alert_rules'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Column name must be 1 to 200 bytes. ' || what;
+    END IF;
+    IF r.metric IS NULL OR r.metric NOT IN ('model_cost', 'total_tokens', 'total_events', 'errors', 'error_rate') THEN
+        RAISE EXCEPTION 'unknown metric % in usertrack.alert_rules', quote_nullable(r.metric)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column metric. ' || what,
+                  HINT = 'Use model_cost, total_tokens, total_events, errors or error_rate.';
+    END IF;
+    IF r.window_kind IS NULL OR r.window_kind NOT IN ('rolling', 'day', 'month') THEN
+        RAISE EXCEPTION 'unknown window kind % in usertrack.alert_rules', quote_nullable(r.window_kind)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column window_kind. ' || what,
+                  HINT = 'Use rolling (with window_length), day or month (with time_zone).';
+    END IF;
+    IF r.window_kind = 'rolling' THEN
+        IF r.window_length IS NULL OR r.window_length <= interval '0'
+           OR extract(month FROM r.window_length) <> 0 OR extract(year FROM r.window_length) <> 0
+           OR r.window_length > interval '366 days'
+           OR extract(epoch FROM r.window_length) % 900 <> 0 THEN
+            RAISE EXCEPTION 'invalid rolling window % in usertrack.alert_rules', quote_nullable(r.window_length::text)
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column window_length. ' || what,
+                      HINT = 'A rolling window is a positive whole number of quarter hours, at most 366 days, in days, hours and minutes (no months): ''1 hour'', ''24 hours'', ''30 days''. For calendar months use window_kind month.';
+        END IF;
+    ELSIF r.window_length IS NOT NULL THEN
+        RAISE EXCEPTION 'window_length is only for rolling windows'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column window_length. ' || what,
+                  HINT = 'Leave it NULL for window_kind day or month.';
+    END IF;
+    BEGIN
+        PERFORM timezone(r.time_zone, timestamptz '2000-01-01 00:00:00+00');
+    EXCEPTION WHEN invalid_parameter_value OR feature_not_supported OR null_value_not_allowed THEN
+        RAISE EXCEPTION 'unknown time zone % in usertrack.alert_rules', quote_nullable(r.time_zone)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column time_zone. ' || what,
+                  HINT = 'Use a name from pg_timezone_names, such as Europe/Berlin or UTC.';
+    END;
+    IF r.time_zone IS NULL THEN
+        RAISE EXCEPTION 'unknown time zone NULL in usertrack.alert_rules'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column time_zone. ' || what;
+    END IF;
+    IF r.threshold IS NULL OR r.threshold = 'NaN'::numeric OR r.threshold <= 0
+       OR r.threshold IN ('Infinity'::numeric, '-Infinity'::numeric)
+       OR (r.metric = 'error_rate' AND r.threshold > 1) THEN
+        RAISE EXCEPTION 'invalid threshold % in usertrack.alert_rules', quote_nullable(r.threshold::text)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column threshold. ' || what,
+                  HINT = 'A threshold is a finite number above 0; for error_rate a fraction up to 1.';
+    END IF;
+    IF r.scope IS NULL OR NOT (
+           (r.scope = 'all' AND r.scope_key IS NULL AND r.scope_value IS NULL)
+        OR (r.scope = 'user' AND r.scope_key IS NULL AND r.scope_value IS NOT NULL AND r.scope_value <> '')
+        OR (r.scope = 'trait' AND r.scope_key IS NOT NULL AND r.scope_key <> '' AND r.scope_value IS NOT NULL)) THEN
+        RAISE EXCEPTION 'invalid scope % in usertrack.alert_rules', quote_nullable(r.scope)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Columns scope, scope_key, scope_value. ' || what,
+                  HINT = 'Use scope all (no key, no value), user (scope_value the user id) or trait (scope_key the trait, scope_value its value as text).';
+    END IF;
+    IF r.min_observations IS NULL OR r.min_observations < 1 THEN
+        RAISE EXCEPTION 'invalid min_observations % in usertrack.alert_rules', quote_nullable(r.min_observations::text)
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column min_observations. ' || what;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION usertrack.alert_rules_check() IS
+  'Trigger: checks a row of usertrack.alert_rules (metric, window, time zone, threshold, scope) with an error naming the rule and column';
+REVOKE ALL ON FUNCTION usertrack.alert_rules_check() FROM PUBLIC;
+CREATE TRIGGER check_row BEFORE INSERT OR UPDATE ON usertrack.alert_rules
+    FOR EACH ROW EXECUTE FUNCTION usertrack.alert_rules_check();
+
+CREATE TABLE usertrack.alerts (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rule_id          bigint NOT NULL REFERENCES usertrack.alert_rules (id) ON DELETE CASCADE,
+    user_id          text COLLATE "C" NOT NULL,
+    period_start     timestamptz NOT NULL,
+    window_start     timestamptz NOT NULL,
+    window_end       timestamptz NOT NULL,
+    metric           text NOT NULL,
+    value            numeric NOT NULL,
+    threshold        numeric NOT NULL,
+    opened_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    state            text NOT NULL DEFAULT 'open',
+    acknowledged_at  timestamptz,
+    acknowledged_by  text,
+    note             text,
+    CONSTRAINT alerts_once UNIQUE (rule_id, user_id, period_start),
+    CONSTRAINT alerts_state CHECK (state IN ('open', 'acknowledged'))
+);
+CREATE INDEX alerts_open ON usertrack.alerts (opened_at) WHERE state = 'open';
+CREATE INDEX alerts_user ON usertrack.alerts (user_id);
+COMMENT ON TABLE usertrack.alerts IS
+  'Alerts: one row per rule, user and period in which the user''s value reached the rule''s threshold, never two. Written by the triggers (and the refresh) as the extension owner; dumped by pg_dump';
+COMMENT ON COLUMN usertrack.alerts.id IS 'Alert id';
+COMMENT ON COLUMN usertrack.alerts.rule_id IS 'The rule (usertrack.alert_rules.id)';
+COMMENT ON COLUMN usertrack.alerts.user_id IS 'The user';
+COMMENT ON COLUMN usertrack.alerts.period_start IS 'Start of the period the alert is once for: the calendar day or month, or for a rolling window the window-long period from 2000-01-01 UTC';
+COMMENT ON COLUMN usertrack.alerts.window_start IS 'Start of the window measured';
+COMMENT ON COLUMN usertrack.alerts.window_end IS 'End of the window measured: the end of the calendar day or month, or the time of the alert for a rolling window';
+COMMENT ON COLUMN usertrack.alerts.metric IS 'The rule''s metric';
+COMMENT ON COLUMN usertrack.alerts.value IS 'The user''s value when the alert opened';
+COMMENT ON COLUMN usertrack.alerts.threshold IS 'The rule''s threshold then';
+COMMENT ON COLUMN usertrack.alerts.opened_at IS 'When the alert opened (the writing transaction''s start)';
+COMMENT ON COLUMN usertrack.alerts.state IS 'open or acknowledged';
+COMMENT ON COLUMN usertrack.alerts.acknowledged_at IS 'When it was acknowledged';
+COMMENT ON COLUMN usertrack.alerts.acknowledged_by IS 'Who acknowledged it (session user)';
+COMMENT ON COLUMN usertrack.alerts.note IS 'Note given when acknowledging';
+SELECT pg_catalog.pg_extension_config_dump('usertrack.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('usertrack.alerts_id_seq', '');
+
+-- A user's usage in [from_time, to_time), both on quarter hours: whole UTC
+-- days from user_daily_totals, the rest from user_usage_buckets, plus the
+-- log not folded yet.  Exact in both modes; a few index scans.
+CREATE FUNCTION usertrack.usage_between(user_id text, from_time timestamptz, to_time timestamptz,
+    OUT traces bigint, OUT observations bigint, OUT input_tokens bigint,
+    OUT output_tokens bigint, OUT total_tokens bigint, OUT model_cost numeric,
+    OUT errors bigint)
+RETURNS record
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH k AS (
+    SELECT ((($2 - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1) AS d1,
+           ($3 AT TIME ZONE 'UTC')::date AS d2
+), x AS (
+    SELECT d.traces, d.observations, d.input_tokens, d.output_tokens, d.total_tokens,
+           d.model_cost, d.errors
+      FROM k, usertrack.user_daily_totals d
+     WHERE k.d1 < k.d2 AND d.user_id = $1 AND d.day >= k.d1 AND d.day < k.d2
+    UNION ALL
+    SELECT b.traces, b.observations, b.input_tokens, b.output_tokens, b.total_tokens,
+           b.model_cost, b.errors
+      FROM k, usertrack.user_usage_buckets b
+     WHERE b.user_id = $1 AND b.bucket >= $2
+       AND b.bucket < CASE WHEN k.d1 < k.d2 THEN k.d1::timestamp AT TIME ZONE 'UTC' ELSE $3 END
+    UNION ALL
+    SELECT b.traces, b.observations, b.input_tokens, b.output_tokens, b.total_tokens,
+           b.model_cost, b.errors
+      FROM k, usertrack.user_usage_buckets b
+     WHERE k.d1 < k.d2 AND b.user_id = $1
+       AND b.bucket >= k.d2::timestamp AT TIME ZONE 'UTC' AND b.bucket < $3
+    UNION ALL
+    SELECT p.traces, p.observations, p.input_tokens, p.output_tokens, p.total_tokens,
+           p.model_cost, p.errors
+      FROM usertrack.pending_deltas p
+     WHERE p.user_id = $1 AND p.bucket >= $2 AND p.bucket < $3
+)
+SELECT COALESCE(sum(x.traces), 0)::bigint, COALESCE(sum(x.observations), 0)::bigint,
+       COALESCE(sum(x.input_tokens), 0)::bigint, COALESCE(sum(x.output_tokens), 0)::bigint,
+       COALESCE(sum(x.total_tokens), 0)::bigint, trim_scale(COALESCE(sum(x.model_cost), 0)),
+       COALESCE(sum(x.errors), 0)::bigint
+  FROM x
+$$;
+COMMENT ON FUNCTION usertrack.usage_between(text, timestamptz, timestamptz) IS
+  'A user''s usage over the traces dated in [from_time, to_time) (quarter hours), from the maintained data: whole UTC days from user_daily_totals, the rest from user_usage_buckets, plus the unfolded log';
+REVOKE ALL ON FUNCTION usertrack.usage_between(text, timestamptz, timestamptz) FROM PUBLIC;
+
+-- The window of a rule at a time: what is measured ([window_start,
+-- window_end), window_end infinite for a rolling window: traces dated
+-- later than now count too) and the period the alert is once for.
+CREATE FUNCTION usertrack.rule_window(window_kind text, window_length interval,
+    time_zone text, at timestamptz,
+    OUT window_start timestamptz, OUT window_end timestamptz,
+    OUT period_start timestamptz)
+RETURNS record
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN $1 = 'rolling' THEN usertrack.usage_bucket($4 - $2) ELSE c.s END,
+       CASE WHEN $1 = 'rolling' THEN 'infinity'::timestamptz ELSE c.e END,
+       CASE WHEN $1 = 'rolling' THEN date_bin($2, $4, '2000-01-01 00:00:00+00'::timestamptz)
+            ELSE c.s END
+  FROM (SELECT timezone($3, date_trunc(CASE WHEN $1 = 'month' THEN 'month' ELSE 'day' END,
+                                       timezone($3, $4))) AS s,
+               timezone($3, date_trunc(CASE WHEN $1 = 'month' THEN 'month' ELSE 'day' END,
+                                       timezone($3, $4))
+                            + CASE WHEN $1 = 'month' THEN interval '1 month' ELSE interval '1 day' END) AS e) c
+$$;
+COMMENT ON FUNCTION usertrack.rule_window(text, interval, text, timestamptz) IS
+  'The window a rule measures at a time (rolling: from the quarter hour at or before at - window_length, with no end; day and month: the calendar day or month in time_zone) and the period its alert is once for';
+REVOKE ALL ON FUNCTION usertrack.rule_window(text, interval, text, timestamptz) FROM PUBLIC;
+
+-- A rule's value from a window's usage; NULL for an error rate over fewer
+-- observations than the rule asks for.
+CREATE FUNCTION usertrack.rule_value(metric text, min_observations bigint,
+    traces bigint, observations bigint, total_tokens bigint, model_cost numeric,
+    errors bigint)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE $1
+    WHEN 'model_cost' THEN $6
+    WHEN 'total_tokens' THEN $5::numeric
+    WHEN 'total_events' THEN $3::numeric
+    WHEN 'errors' THEN $7::numeric
+    WHEN 'error_rate' THEN CASE WHEN $4 >= $2 AND $4 > 0 THEN round($7::numeric / $4, 6) END
+END
+$$;
+COMMENT ON FUNCTION usertrack.rule_value(text, bigint, bigint, bigint, bigint, numeric, bigint) IS
+  'The value of a rule''s metric from a window''s usage; error_rate is errors / observations rounded to 6 digits, NULL below min_observations';
+
+-- Whether a rule applies to a user.
+CREATE FUNCTION usertrack.rule_applies(scope text, scope_key text, scope_value text, user_id text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE $1
+    WHEN 'all' THEN true
+    WHEN 'user' THEN $3 = $4
+    WHEN 'trait' THEN COALESCE(usertrack.merge_traits(
+             (SELECT f.traits FROM usertrack.user_traits_from_traces f WHERE f.user_id = $4),
+             (SELECT s.traits FROM usertrack.user_traits_set s WHERE s.user_id = $4)) ->> $2 = $3, false)
+    ELSE false
+END
+$$;
+COMMENT ON FUNCTION usertrack.rule_applies(text, text, text, text) IS
+  'Whether a rule''s scope takes in a user: every user, the one user, or the users whose trait has the value (as text)';
+REVOKE ALL ON FUNCTION usertrack.rule_applies(text, text, text, text) FROM PUBLIC;
+
+-- Called by the triggers (and the refresh) as the extension owner, after a
+-- statement's totals, with the users whose buckets changed: opens the
+-- alerts whose value reached the threshold, once per rule, user and
+-- period, and notifies each one.  Two writers of one user are serialised
+-- by the user's row before they get here, so the second sees the first.
+CREATE FUNCTION usertrack.evaluate_alerts(users text[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH pairs AS (
+    SELECT r.id, r.name, r.metric, r.threshold, r.min_observations, r.hard_budget,
+           u.user_id, w.window_start, w.window_end, w.period_start
+      FROM usertrack.alert_rules r
+     CROSS JOIN (SELECT DISTINCT x AS user_id FROM unnest($1) x WHERE x <> '') u
+     CROSS JOIN LATERAL usertrack.rule_window(r.window_kind, r.window_length,
+                                              r.time_zone, now()) w
+     WHERE r.enabled AND usertrack.rule_applies(r.scope, r.scope_key, r.scope_value, u.user_id)
+), sums AS (
+    -- one sum per user and window, whatever the number of rules on it
+    SELECT k.user_id, k.window_start, k.window_end, s.*
+      FROM (SELECT DISTINCT user_id, window_start, window_end FROM pairs) k
+     CROSS JOIN LATERAL usertrack.usage_between(k.user_id, k.window_start, k.window_end) s
+), reached AS (
+    SELECT p.*, usertrack.rule_value(p.metric, p.min_observations, s.traces,
+               s.observations, s.total_tokens, s.model_cost, s.errors) AS value
+      FROM pairs p
+      JOIN sums s ON s.user_id = p.user_id AND s.window_start = p.window_start
+                 AND s.window_end = p.window_end
+), opened AS (
+    INSERT INTO usertrack.alerts AS a (rule_id, user_id, period_start, window_start,
+                                       window_end, metric, value, threshold)
+    SELECT r.id, r.user_id, r.period_start, r.window_start,
+           CASE WHEN r.window_end = 'infinity' THEN now() ELSE r.window_end END,
+           r.metric, r.value, r.threshold
+      FROM reached r
+     WHERE r.value >= r.threshold
+     ORDER BY r.id, r.user_id
+        ON CONFLICT ON CONSTRAINT alerts_once DO NOTHING
+    RETURNING a.*
+)
+SELECT count(pg_notify('usertrack_alerts', json_build_object(
+           'alert_id', o.id, 'rule', p.name, 'rule_id', o.rule_id, 'user_id', o.user_id,
+           'metric', o.metric, 'value', o.value, 'threshold', o.threshold,
+           'hard_budget', p.hard_budget, 'window_start', o.window_start,
+           'window_end', o.window_end, 'opened_at', o.opened_at)::text))
+  FROM opened o
+  JOIN (SELECT DISTINCT id, name, hard_budget FROM pairs) p ON p.id = o.rule_id
+$$;
+COMMENT ON FUNCTION usertrack.evaluate_alerts(text[]) IS
+  'Evaluates the enabled alert rules for some users now: opens (and notifies on channel usertrack_alerts) each alert whose value reached its threshold, once per rule, user and period; returns how many opened. Run by the triggers and the refresh; the owner may call it after adding a rule';
+REVOKE ALL ON FUNCTION usertrack.evaluate_alerts(text[]) FROM PUBLIC;
+
+CREATE FUNCTION usertrack.check_budget(user_id text)
+RETURNS TABLE (rule_id bigint, rule_name text, metric text, window_start timestamptz,
+               window_end timestamptz, used numeric, budget_limit numeric,
+               remaining numeric, allowed boolean)
+LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT r.id, r.name, r.metric, w.window_start,
+           CASE WHEN w.window_end = 'infinity' THEN now() ELSE w.window_end END,
+           COALESCE(usertrack.rule_value(r.metric, r.min_observations, s.traces,
+                        s.observations, s.total_tokens, s.model_cost, s.errors), 0),
+           r.threshold,
+           GREATEST(r.threshold - COALESCE(usertrack.rule_value(r.metric, r.min_observations,
+                        s.traces, s.observations, s.total_tokens, s.model_cost, s.errors), 0), 0),
+           COALESCE(usertrack.rule_value(r.metric, r.min_observations, s.traces,
+                        s.observations, s.total_tokens, s.model_cost, s.errors), 0) < r.threshold
+      FROM usertrack.alert_rules r
+     CROSS JOIN LATERAL usertrack.rule_window(r.window_kind, r.window_length, r.time_zone, now()) w
+     CROSS JOIN LATERAL usertrack.usage_between(check_budget.user_id, w.window_start, w.window_end) s
+     WHERE r.enabled AND r.hard_budget
+       AND usertrack.rule_applies(r.scope, r.scope_key, r.scope_value, check_budget.user_id)
+     ORDER BY r.name;
+END
+$$;
+COMMENT ON FUNCTION usertrack.check_budget(text) IS
+  'For each enabled hard budget that applies to a user: the amount used in the current window, the limit, what remains and whether a call is allowed (used < limit). No rows: no budget applies. From the maintained data, for every request';
+
+CREATE FUNCTION usertrack.budget_allows(user_id text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT COALESCE(bool_and(b.allowed), true) FROM usertrack.check_budget($1) b
+$$;
+COMMENT ON FUNCTION usertrack.budget_allows(text) IS
+  'Whether every hard budget of a user still allows a call (true when none applies)';
+
+CREATE FUNCTION usertrack.user_usage(user_id text, window_length interval)
+RETURNS TABLE (window_start timestamptz, window_end timestamptz, traces bigint,
+               observations bigint, input_tokens bigint, output_tokens bigint,
+               total_tokens bigint, model_cost numeric, errors bigint, error_rate numeric)
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    from_time timestamptz;
+BEGIN
+    IF user_usage.user_id IS NULL THEN
+        RAISE EXCEPTION 'user_id must not be NULL in usertrack.user_usage()'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Traces without a user are counted under the user id ''''.';
+    END IF;
+    IF window_length IS NULL OR window_length <= interval '0' THEN
+        RAISE EXCEPTION 'invalid window % for usertrack.user_usage()', quote_nullable(window_length::text)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Argument window_length must be a positive interval.',
+                  HINT = 'For example ''1 hour'', ''24 hours'' or ''30 days''.';
+    END IF;
+    BEGIN
+        from_time := usertrack.usage_bucket(now() - window_length);
+    EXCEPTION WHEN datetime_field_overflow THEN
+        RAISE EXCEPTION 'invalid window % for usertrack.user_usage()', quote_literal(window_length::text)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Argument window_length reaches before the earliest timestamp.';
+    END;
+    RETURN QUERY
+    SELECT from_time, now(), s.traces, s.observations, s.input_tokens, s.output_tokens,
+           s.total_tokens, s.model_cost, s.errors,
+           round(s.errors::numeric / NULLIF(s.observations, 0), 6)
+      FROM usertrack.usage_between(user_usage.user_id, from_time, 'infinity') s;
+END
+$$;
+COMMENT ON FUNCTION usertrack.user_usage(text, interval) IS
+  'A user''s usage over the last window_length, to the quarter hour (from the quarter hour at or before now - window_length; traces dated later than now count too), from the maintained data';
+
+CREATE FUNCTION usertrack.list_alerts(only_open boolean DEFAULT true,
+                                      since timestamptz DEFAULT NULL)
+RETURNS TABLE (alert_id bigint, rule_name text, user_id text, metric text, value numeric,
+               threshold numeric, hard_budget boolean, window_start timestamptz,
+               window_end timestamptz, opened_at timestamptz, state text,
+               acknowledged_at timestamptz, acknowledged_by text, note text)
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT a.id, r.name, a.user_id, a.metric, a.value, a.threshold, r.hard_budget,
+       a.window_start, a.window_end, a.opened_at, a.state, a.acknowledged_at,
+       a.acknowledged_by, a.note
+  FROM usertrack.alerts a
+  JOIN usertrack.alert_rules r ON r.id = a.rule_id
+ WHERE (NOT COALESCE($1, true) OR a.state = 'open')
+   AND ($2 IS NULL OR a.opened_at >= $2)
+ ORDER BY a.opened_at DESC, a.id DESC
+$$;
+COMMENT ON FUNCTION usertrack.list_alerts(boolean, timestamptz) IS
+  'The alerts, newest first: the open ones (only_open, the default) or all, opened since a time if given';
+
+CREATE FUNCTION usertrack.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found_state text;
+BEGIN
+    SELECT a.state INTO found_state FROM usertrack.alerts a
+     WHERE a.id = acknowledge_alert.alert_id FOR UPDATE;
+    IF found_state IS NULL THEN
+        RAISE EXCEPTION 'no alert %', COALESCE(acknowledge_alert.alert_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = 'usertrack.alerts has no row with this id.',
+                  HINT = 'usertrack.list_alerts() lists the open alerts.';
+    END IF;
+    IF found_state <> 'open' THEN
+        RETURN false;
+    END IF;
+    UPDATE usertrack.alerts a
+       SET state = 'acknowledged', acknowledged_at = now(),
+           acknowledged_by = session_user, note = acknowledge_alert.note
+     WHERE a.id = acknowledge_alert.alert_id;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION usertrack.acknowledge_alert(bigint, text) IS
+  'Acknowledges an open alert (with an optional note); false if it was acknowledged already. An acknowledged alert stays: the rule does not alert the user again in that period';
+
+REVOKE ALL ON FUNCTION usertrack.check_budget(text), usertrack.budget_allows(text),
+    usertrack.user_usage(text, interval), usertrack.list_alerts(boolean, timestamptz),
+    usertrack.acknowledge_alert(bigint, text) FROM PUBLIC;
+
+------------------------------------------------------------------------------
 -- Roles, and one user's data: export and erasure.
 ------------------------------------------------------------------------------
 
@@ -2749,6 +3196,11 @@ SELECT jsonb_build_object(
                             FROM usertrack.user_sessions s WHERE s.user_id = $1), '[]'),
     'daily', COALESCE((SELECT jsonb_agg(to_jsonb(d) ORDER BY d.day)
                          FROM usertrack.user_daily d WHERE d.user_id = $1), '[]'),
+    'alerts', COALESCE((SELECT jsonb_agg(to_jsonb(a) || jsonb_build_object('rule', r.name)
+                                         ORDER BY a.opened_at, a.id)
+                          FROM usertrack.alerts a
+                          JOIN usertrack.alert_rules r ON r.id = a.rule_id
+                         WHERE a.user_id = $1), '[]'),
     'traces', COALESCE((
         SELECT jsonb_agg(to_jsonb(t)
                  || jsonb_build_object(
@@ -2762,7 +3214,7 @@ SELECT jsonb_build_object(
           FROM usertrack.traces t WHERE t.user_id = $1), '[]'))
 $$;
 COMMENT ON FUNCTION usertrack.export_user(text) IS
-  'Everything stored about one user as one JSON document (for access requests): totals, sessions, days, and every trace with its observations and scores';
+  'Everything stored about one user as one JSON document (for access requests): totals, sessions, days, alerts, and every trace with its observations and scores';
 REVOKE ALL ON FUNCTION usertrack.export_user(text) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.forget_user(user_id text)
@@ -2786,14 +3238,23 @@ WITH s AS (
 ), u AS (
     DELETE FROM usertrack.user_traits_set u WHERE u.user_id = $1
     RETURNING 1
+), a AS (
+    DELETE FROM usertrack.alerts a WHERE a.user_id = $1
+    RETURNING 1
+), r AS (
+    -- rules for this user alone name the user
+    DELETE FROM usertrack.alert_rules r WHERE r.scope = 'user' AND r.scope_value = $1
+    RETURNING 1
 )
 SELECT 'scores', (SELECT count(*) FROM s)
 UNION ALL SELECT 'observations', (SELECT count(*) FROM o)
 UNION ALL SELECT 'traces', (SELECT count(*) FROM t)
 UNION ALL SELECT 'user_traits_set', (SELECT count(*) FROM u)
+UNION ALL SELECT 'alerts', (SELECT count(*) FROM a)
+UNION ALL SELECT 'alert_rules', (SELECT count(*) FROM r)
 $$;
 COMMENT ON FUNCTION usertrack.forget_user(text) IS
-  'Erases one user: their traces, the observations and scores of those traces, their traits, and with them every total of the user, in one statement; returns the rows deleted per table';
+  'Erases one user: their traces, the observations and scores of those traces, their traits, their alerts and the alert rules for them alone, and with them every total of the user, in one statement; returns the rows deleted per table';
 REVOKE ALL ON FUNCTION usertrack.forget_user(text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/memutils.h"
@@ -77,6 +78,7 @@ typedef struct InputRow
 	TimestampTz last_end;		/* observations: coalesce(end_time, start_time) */
 	bool		span_unchanged; /* UPDATE kept the row's trace and times */
 	Attribution attribution;	/* traces */
+	Jsonb	   *traits;			/* traces: metadata -> 'user_traits', an object */
 } InputRow;
 
 typedef struct RowList
@@ -104,6 +106,7 @@ typedef struct Columns
 	AttrNumber	total_cost;
 	AttrNumber	computed_total_cost;
 	AttrNumber	level;
+	AttrNumber	metadata;
 } Columns;
 
 typedef void (*ReadRow) (TupleTableSlot *slot, const Columns *cols, InputRow *row);
@@ -351,6 +354,8 @@ push_change_frame(ChangeFrame *frame)
 	frame->parent = CurrentMemoryContext;
 	frame->cxt = NULL;
 	frame->changes = NULL;
+	frame->trait_appends = NIL;
+	frame->trait_users = NIL;
 	frame->outer = current_frame;
 	current_frame = frame;
 }
@@ -364,9 +369,16 @@ pop_change_frame(ChangeFrame *frame)
 		MemoryContextDelete(frame->cxt);
 	frame->cxt = NULL;
 	frame->changes = NULL;
+	frame->trait_appends = NIL;
+	frame->trait_users = NIL;
 }
 
-/* Applies what the frame collected, in one sorted pass, and empties it. */
+/*
+ * Applies what the frame collected, in one sorted pass, and empties it: the
+ * traits the traces give (user_traits_from_traces) first, then the totals,
+ * so that every statement takes the rows of both in the same order, and the
+ * alert rules the totals evaluate see the users' new traits.
+ */
 void
 apply_change_frame(ChangeFrame *frame)
 {
@@ -378,11 +390,15 @@ apply_change_frame(ChangeFrame *frame)
 		return;
 	caller = MemoryContextSwitchTo(frame->cxt);
 	sorted = sorted_changes((strmap_hash *) frame->changes, &n);
+	if (frame->trait_appends != NIL || frame->trait_users != NIL)
+		apply_traits(frame->trait_appends, frame->trait_users);
 	if (n > 0)
 		apply_changes(sorted, n);
 	MemoryContextSwitchTo(caller);
 	MemoryContextReset(frame->cxt);
 	frame->changes = NULL;
+	frame->trait_appends = NIL;
+	frame->trait_users = NIL;
 }
 
 /*
@@ -400,6 +416,8 @@ collecting_frame(ChangeFrame *local, MemoryContext *caller)
 		local->parent = CurrentMemoryContext;
 		local->cxt = NULL;
 		local->changes = NULL;
+		local->trait_appends = NIL;
+		local->trait_users = NIL;
 		local->outer = NULL;
 		f = local;
 	}
@@ -675,6 +693,8 @@ usertrack_scores_changed(PG_FUNCTION_ARGS)
  * traces
  * --------------------------------------------------------------------- */
 
+static Jsonb *user_traits_of(TupleTableSlot *slot, AttrNumber attnum);
+
 static void
 read_trace(TupleTableSlot *slot, const Columns *c, InputRow *row)
 {
@@ -691,6 +711,46 @@ read_trace(TupleTableSlot *slot, const Columns *c, InputRow *row)
 	a->session_id = (session != NULL && session[0] != '\0') ? session : NULL;
 	a->ts = DatumGetTimestampTz(slot_getattr(slot, c->timestamp, &isnull));
 	a->day = usertrack_utc_day(a->ts);
+	a->bucket = usertrack_bucket(a->ts);
+	if (a->user_id[0] != '\0')
+		row->traits = user_traits_of(slot, c->metadata);
+}
+
+/*
+ * The traits a trace gives its user: its metadata's key user_traits when
+ * that is an object (NULL otherwise), as a jsonb of its own.
+ */
+static Jsonb *
+user_traits_of(TupleTableSlot *slot, AttrNumber attnum)
+{
+	static const char key[] = "user_traits";
+	bool		isnull;
+	Datum		d = slot_getattr(slot, attnum, &isnull);
+	Jsonb	   *metadata;
+	JsonbValue *v;
+
+	if (isnull)
+		return NULL;
+	metadata = DatumGetJsonbP(d);
+	if (!JB_ROOT_IS_OBJECT(metadata))
+		return NULL;
+	v = getKeyJsonValueFromContainer(&metadata->root, key, sizeof(key) - 1, NULL);
+	if (v == NULL || v->type != jbvBinary ||
+		!JsonContainerIsObject(v->val.binary.data))
+		return NULL;
+	return JsonbValueToJsonb(v);
+}
+
+/* The frame the trace rows being read go to, for their traits. */
+static ChangeFrame *trait_frame = NULL;
+
+/* A trace row whose user's traits must be computed again. */
+static void
+note_trait_user(const InputRow *r)
+{
+	if (r->traits != NULL)
+		trait_frame->trait_users = lappend(trait_frame->trait_users,
+										   pstrdup(r->attribution.user_id));
 }
 
 /* Same keys and, for a present trace, the same timestamp. */
@@ -714,6 +774,20 @@ fold_trace(InputRow *r, int sign, strmap_hash *changes)
 	a.user_id = pstrdup(a.user_id);
 	if (a.session_id != NULL)
 		a.session_id = pstrdup(a.session_id);
+	if (r->traits != NULL && sign > 0)
+	{
+		/* an inserted trace with traits may only add to its user's */
+		TraitAppend *ta = palloc(sizeof(TraitAppend));
+
+		ta->user_id = a.user_id;
+		ta->trace_id = pstrdup(r->id);
+		ta->ts = a.ts;
+		ta->traits = palloc(VARSIZE(r->traits));
+		memcpy(ta->traits, r->traits, VARSIZE(r->traits));
+		trait_frame->trait_appends = lappend(trait_frame->trait_appends, ta);
+	}
+	else
+		note_trait_user(r);
 	if (sign < 0)
 	{
 		if (!ch->seen_old && !ch->seen_new)
@@ -757,6 +831,8 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 	c.user_id = column_number(desc, "user_id");
 	c.session_id = column_number(desc, "session_id");
 	c.timestamp = column_number(desc, "timestamp");
+	c.metadata = column_number(desc, "metadata");
+	trait_frame = frame;
 
 	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
@@ -788,6 +864,7 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 			ch->new.present = false;
 			ch->seen_new = true;
 		}
+		note_trait_user(&old_rows.rows[i]);
 	}
 	for (int i = 0; i < new_rows.n; i++)
 	{
@@ -795,6 +872,7 @@ usertrack_traces_changed(PG_FUNCTION_ARGS)
 
 		ch->new = new_rows.rows[i].attribution;
 		ch->seen_new = true;
+		note_trait_user(&new_rows.rows[i]);
 	}
 
 	end_collecting(frame, &local, caller);

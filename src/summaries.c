@@ -172,7 +172,8 @@ typedef struct RollupKey
 {
 	const char *user_id;
 	const char *session_id;		/* per (user, session) only */
-	DateADT		day;			/* per (user, day) only */
+	DateADT		day;			/* per (user, day) and log cells */
+	TimestampTz bucket;			/* per (user, bucket) and log cells */
 } RollupKey;
 
 typedef struct RollupChange
@@ -198,7 +199,8 @@ rollup_key_hash(RollupKey k)
 	if (k.session_id != NULL)
 		h = hash_combine(h, hash_bytes((const unsigned char *) k.session_id,
 									   strlen(k.session_id)));
-	return hash_combine(h, murmurhash32((uint32) k.day));
+	h = hash_combine(h, murmurhash32((uint32) k.day));
+	return hash_combine(h, murmurhash32((uint32) (k.bucket / USERTRACK_BUCKET_USECS)));
 }
 
 static int
@@ -218,7 +220,9 @@ rollup_key_compare(const RollupKey *a, const RollupKey *b)
 		if (c != 0)
 			return c;
 	}
-	return a->day < b->day ? -1 : (a->day > b->day ? 1 : 0);
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	return a->bucket < b->bucket ? -1 : (a->bucket > b->bucket ? 1 : 0);
 }
 
 #define SH_PREFIX		rollup
@@ -243,13 +247,14 @@ typedef struct RollupSet
 {
 	rollup_hash *sessions;
 	rollup_hash *days;
+	rollup_hash *buckets;		/* (user, 15-minute bucket) */
 	rollup_hash *users;
 	rollup_hash *cells;
 } RollupSet;
 
 static RollupChange *
-rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
-		   DateADT day)
+rollup_for_key(rollup_hash *h, const char *user_id, const char *session_id,
+			   DateADT day, TimestampTz bucket)
 {
 	RollupKey	k;
 	bool		found;
@@ -258,6 +263,7 @@ rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
 	k.user_id = user_id;
 	k.session_id = session_id;
 	k.day = day;
+	k.bucket = bucket;
 	e = rollup_insert(h, k, &found);
 	if (!found)
 	{
@@ -271,6 +277,20 @@ rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
 		e->status_known = false;
 	}
 	return e;
+}
+
+static RollupChange *
+rollup_for(rollup_hash *h, const char *user_id, const char *session_id,
+		   DateADT day)
+{
+	return rollup_for_key(h, user_id, session_id, day, 0);
+}
+
+/* The log cell of a trace's keys: (user, session, day, bucket). */
+static RollupChange *
+cell_for(RollupSet *rs, const Attribution *a)
+{
+	return rollup_for_key(rs->cells, a->user_id, a->session_id, a->day, a->bucket);
 }
 
 /*
@@ -288,10 +308,12 @@ add_contribution(RollupSet *rs, const Attribution *a, const Measures *m,
 
 	d.traces = count_trace ? 1 : 0;
 	e[n++] = rollup_for(rs->users, a->user_id, NULL, 0);
-	e[n++] = rollup_for(rs->cells, a->user_id, a->session_id, a->day);
+	e[n++] = cell_for(rs, a);
 	if (a->session_id != NULL)
 		e[n++] = rollup_for(rs->sessions, a->user_id, a->session_id, 0);
 	measures_add(&rollup_for(rs->days, a->user_id, NULL, a->day)->delta, &d, sign);
+	measures_add(&rollup_for_key(rs->buckets, a->user_id, NULL, 0, a->bucket)->delta,
+				 &d, sign);
 	for (int i = 0; i < n; i++)
 	{
 		measures_add(&e[i]->delta, &d, sign);
@@ -315,8 +337,7 @@ add_latency(RollupSet *rs, const Attribution *a, int64 latency_us, int sign)
 	(void) rollup_for(rs->users, a->user_id, NULL, 0);
 	bins_add(&rollup_for(rs->days, a->user_id, NULL, a->day)->latency, key,
 			 sign, CurrentMemoryContext);
-	bins_add(&rollup_for(rs->cells, a->user_id, a->session_id, a->day)->latency,
-			 key, sign, CurrentMemoryContext);
+	bins_add(&cell_for(rs, a)->latency, key, sign, CurrentMemoryContext);
 }
 
 static int
@@ -547,6 +568,8 @@ typedef enum QueryId
 	Q_SESSION_REFRAME,
 	Q_DAY_ADD,
 	Q_DAY_DROP,
+	Q_BUCKET_ADD,
+	Q_BUCKET_DROP,
 	Q_USER_ADD,
 	Q_USER_DROP,
 	Q_USER_REFRAME,
@@ -561,6 +584,11 @@ typedef enum QueryId
 	Q_LOG_TAKE,
 	Q_SETTLE_CANDIDATES,
 	Q_SETTLE,
+	Q_ALERTS_CHECK,
+	Q_TRAITS_CLAIM,
+	Q_TRAITS_LOCK,
+	Q_TRAITS_APPEND,
+	Q_TRAITS_RECOMPUTE,
 	NUM_QUERIES
 } QueryId;
 
@@ -568,7 +596,7 @@ typedef struct QueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[16];
+	Oid			argtypes[20];
 } QueryDef;
 
 #define T TEXTARRAYOID
@@ -582,16 +610,16 @@ typedef struct QueryDef
 static const QueryDef queries[NUM_QUERIES] = {
 	[Q_TRACE_ADD] = {
 		"INSERT INTO usertrack.trace_totals AS t (trace_id, " TRACE_MEASURE_COLUMNS
-		", first_start, last_end, present, user_id, session_id, day) "
+		", first_start, last_end, present, user_id, session_id, day, bucket) "
 		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		"$12, $13, $14) "
+		"$12, $13, $14, $15) "
 		"ON CONFLICT (trace_id) DO UPDATE SET " ADD_TRACE_MEASURES ", "
 		"first_start = LEAST(t.first_start, excluded.first_start), "
 		"last_end = GREATEST(t.last_end, excluded.last_end), "
 		"prior_latency = " TRACE_LATENCY " "
 		"RETURNING trace_id, present, user_id, session_id, day, "
-		TRACE_MEASURE_COLUMNS ", first_start, last_end, prior_latency",
-		14, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D}
+		TRACE_MEASURE_COLUMNS ", first_start, last_end, prior_latency, bucket",
+		15, {T, I, I, I, I, N, I, I, TS, TS, B, T, T, D, TS}
 	},
 	/*
 	 * Q_TRACE_ADD inserts a new row with the statement's attribution already
@@ -601,11 +629,12 @@ static const QueryDef queries[NUM_QUERIES] = {
 	 */
 	[Q_TRACE_SET] = {
 		"UPDATE usertrack.trace_totals t SET present = k.present, "
-		"user_id = k.user_id, session_id = k.session_id, day = k.day "
-		"FROM unnest($1, $2, $3, $4, $5) AS k(trace_id, present, user_id, "
-		"session_id, day) "
+		"user_id = k.user_id, session_id = k.session_id, day = k.day, "
+		"bucket = k.bucket "
+		"FROM unnest($1, $2, $3, $4, $5, $6) AS k(trace_id, present, user_id, "
+		"session_id, day, bucket) "
 		"WHERE t.trace_id = k.trace_id COLLATE \"C\"",
-		5, {T, B, T, T, D}
+		6, {T, B, T, T, D, TS}
 	},
 	[Q_TRACE_RESPAN] = {
 		"UPDATE usertrack.trace_totals t SET "
@@ -661,6 +690,21 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"WHERE t.user_id = k.user_id COLLATE \"C\" AND t.day = k.day "
 		"AND t.traces = 0",
 		2, {T, D}
+	},
+	[Q_BUCKET_ADD] = {
+		"INSERT INTO usertrack.user_usage_buckets AS t (user_id, bucket, "
+		MEASURE_COLUMNS ") "
+		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+		"ON CONFLICT (user_id, bucket) DO UPDATE SET " ADD_MEASURES " "
+		"RETURNING traces",
+		10, {T, TS, I, I, I, I, I, N, I, I}
+	},
+	[Q_BUCKET_DROP] = {
+		"DELETE FROM usertrack.user_usage_buckets t "
+		"USING unnest($1, $2) AS k(user_id, bucket) "
+		"WHERE t.user_id = k.user_id COLLATE \"C\" AND t.bucket = k.bucket "
+		"AND t.traces = 0",
+		2, {T, TS}
 	},
 	[Q_USER_ADD] = {USER_ADD("usertrack.user_totals"),
 		13, {T, I, I, I, I, I, N, I, I, I, I, TS, TS}
@@ -733,10 +777,10 @@ static const QueryDef queries[NUM_QUERIES] = {
 	[Q_LOG_APPEND] = {
 		"INSERT INTO usertrack.pending_deltas (user_id, session_id, day, "
 		MEASURE_COLUMNS ", added_first, added_last, removed_first, removed_last, "
-		"latency) "
+		"latency, bucket) "
 		"SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		"$12, $13, $14, $15, $16)",
-		16, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS, SK}
+		"$12, $13, $14, $15, $16, $17)",
+		17, {T, T, D, I, I, I, I, I, N, I, I, TS, TS, TS, TS, SK, TS}
 	},
 	/* the refresh: the oldest log rows, then the held users left quiet */
 	/*
@@ -749,7 +793,7 @@ static const QueryDef queries[NUM_QUERIES] = {
 		"DELETE FROM usertrack.pending_deltas WHERE id IN "
 		"(SELECT id FROM usertrack.pending_deltas ORDER BY id LIMIT $1) "
 		"RETURNING user_id, session_id, day, " MEASURE_COLUMNS ", "
-		"added_first, added_last, removed_first, removed_last, latency",
+		"added_first, added_last, removed_first, removed_last, latency, bucket",
 		1, {INT8OID}
 	},
 	/* every held user whose log is empty: once the log is drained */
@@ -767,6 +811,82 @@ static const QueryDef queries[NUM_QUERIES] = {
 		", i AS (INSERT INTO usertrack.user_totals SELECT * FROM d WHERE d.traces > 0) "
 		"SELECT count(*) FROM d",
 		1, {T}
+	},
+
+	/*
+	 * The traits the traces give (user_traits_from_traces), after the
+	 * totals: the users' rows are created and locked in key order, then
+	 * the users whose new traces all come after every trace counted so far
+	 * get those merged in, and every other user is computed again from
+	 * their traces.  The statements take fresh snapshots, which see
+	 * whatever committed before the locks.
+	 */
+	/* the alert rules, for users whose buckets changed */
+	[Q_ALERTS_CHECK] = {
+		"SELECT usertrack.evaluate_alerts($1) "
+		"WHERE EXISTS (SELECT FROM usertrack.alert_rules r WHERE r.enabled)",
+		1, {T}
+	},
+	[Q_TRAITS_CLAIM] = {
+		"INSERT INTO usertrack.user_traits_from_traces (user_id) "
+		"SELECT u FROM (SELECT DISTINCT u COLLATE \"C\" AS u FROM unnest($1) u) s "
+		"ORDER BY u "
+		"ON CONFLICT ON CONSTRAINT user_traits_from_traces_pkey DO NOTHING",
+		1, {T}
+	},
+	[Q_TRAITS_LOCK] = {
+		"SELECT FROM usertrack.user_traits_from_traces f "
+		"WHERE f.user_id = ANY ($1 COLLATE \"C\") "
+		"ORDER BY f.user_id COLLATE \"C\" FOR UPDATE",
+		1, {T}
+	},
+	[Q_TRAITS_APPEND] = {
+		"WITH n AS ("
+		" SELECT * FROM unnest($1, $2, $3, $4) AS n(user_id, id, ts, tr)"
+		" WHERE n.user_id <> ALL ($5)"
+		"), later AS ("
+		" SELECT n.user_id FROM n"
+		" JOIN usertrack.user_traits_from_traces f ON f.user_id = n.user_id"
+		" GROUP BY n.user_id, f.as_of, f.as_of_trace"
+		" HAVING f.as_of IS NULL"
+		" OR bool_and(ROW(n.ts, n.id) > ROW(f.as_of, f.as_of_trace))"
+		"), lasts AS ("
+		" SELECT n.user_id,"
+		" (array_agg(n.ts ORDER BY n.ts DESC, n.id DESC))[1] AS last_ts,"
+		" (array_agg(n.id ORDER BY n.ts DESC, n.id DESC))[1] AS last_id"
+		" FROM n WHERE n.user_id IN (SELECT user_id FROM later)"
+		" GROUP BY n.user_id"
+		"), kv AS ("
+		/* jsonb keeps the last of duplicate keys: the latest trace's */
+		" SELECT m.user_id,"
+		" jsonb_object_agg(k.key, k.value ORDER BY m.ts, m.id) AS tr"
+		" FROM n m CROSS JOIN LATERAL jsonb_each(m.tr) k"
+		" WHERE m.user_id IN (SELECT user_id FROM later)"
+		" GROUP BY m.user_id"
+		") "
+		"UPDATE usertrack.user_traits_from_traces f"
+		" SET traits = usertrack.merge_traits(f.traits, COALESCE(kv.tr, '{}')),"
+		" as_of = l.last_ts, as_of_trace = l.last_id"
+		" FROM lasts l LEFT JOIN kv ON kv.user_id = l.user_id"
+		" WHERE f.user_id = l.user_id "
+		"RETURNING f.user_id",
+		5, {T, T, TS, JSONBARRAYOID, T}
+	},
+	[Q_TRAITS_RECOMPUTE] = {
+		"WITH rest AS ("
+		" SELECT u FROM unnest($1) u EXCEPT SELECT a FROM unnest($2) a"
+		"), r AS ("
+		" SELECT * FROM usertrack.traits_of_traces(ARRAY(SELECT u FROM rest))"
+		"), u AS ("
+		" UPDATE usertrack.user_traits_from_traces f"
+		" SET traits = r.traits, as_of = r.as_of, as_of_trace = r.as_of_trace"
+		" FROM r WHERE f.user_id = r.user_id"
+		") "
+		/* and those whose traces carry no traits any more */
+		"DELETE FROM usertrack.user_traits_from_traces f "
+		"WHERE f.user_id IN (SELECT u FROM rest) "
+		"AND f.user_id NOT IN (SELECT r.user_id FROM r)",
+		2, {T, T}
 	},
 };
 
@@ -815,7 +935,7 @@ run_query_with(QueryId q, Datum *args, bool latest)
 
 	if (plans[q] == NULL)
 	{
-		Oid			argtypes[16];
+		Oid			argtypes[20];
 		SPIPlanPtr	plan;
 
 		for (int i = 0; i < queries[q].nargs; i++)
@@ -992,6 +1112,14 @@ begin_maintenance(Maintenance *m)
 	(void) set_config_option("enable_seqscan", "off",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+	/*
+	 * And without JIT: disabling seq scans adds a huge cost to any plan
+	 * that keeps one (the few alert rules), which would then cross the JIT
+	 * thresholds and spend a second compiling a statement of microseconds.
+	 */
+	(void) set_config_option("jit", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "usertrack: SPI_connect failed");
 	/* allocate what outlives single statements in the caller's context */
@@ -1016,6 +1144,7 @@ rollups_init(RollupSet *rs, int expected)
 {
 	rs->sessions = rollup_create(CurrentMemoryContext, expected, NULL);
 	rs->days = rollup_create(CurrentMemoryContext, expected, NULL);
+	rs->buckets = rollup_create(CurrentMemoryContext, expected, NULL);
 	rs->users = rollup_create(CurrentMemoryContext, expected, NULL);
 	rs->cells = rollup_create(CurrentMemoryContext, expected, NULL);
 }
@@ -1030,6 +1159,7 @@ is_held(RollupSet *rs, const char *user_id)
 	k.user_id = user_id;
 	k.session_id = NULL;
 	k.day = 0;
+	k.bucket = 0;
 	e = rollup_lookup(rs->users, k);
 	return e != NULL && e->held;
 }
@@ -1204,6 +1334,78 @@ apply_days(RollupSet *rs)
  * the log (held_table), user_held, whose rows stay even when they count no
  * trace any more, until the user is settled.
  */
+/*
+ * The (user, 15-minute bucket) rows, like the days: they feed windows and
+ * budgets (usage_between, check_budget).  Returns the users whose buckets
+ * changed, for evaluate_alerts, as a text[] ((Datum) 0 for none).
+ */
+static Datum
+apply_buckets(RollupSet *rs)
+{
+	RollupChange **keys;
+	int			n;
+	ArgColumn	users,
+				buckets,
+				drop_users,
+				drop_buckets,
+				changed;
+	MeasureArgs m;
+	Datum		args[10];
+	int			pos = 0;
+
+	keys = settled_rollups(rs, rs->buckets, &n);
+	if (n == 0)
+		return (Datum) 0;
+	arg_init(&users, TEXTOID, n);
+	arg_init(&buckets, TIMESTAMPTZOID, n);
+	measure_args_init(&m, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push_text(&users, keys[i]->key.user_id);
+		arg_push(&buckets, TimestampTzGetDatum(keys[i]->key.bucket), false);
+		measure_args_push(&m, &keys[i]->delta);
+	}
+	args[pos++] = arg_array(&users);
+	args[pos++] = arg_array(&buckets);
+	measure_args_arrays(&m, true, args, &pos);
+	check_result_count(Q_BUCKET_ADD, run_query(Q_BUCKET_ADD, args), n);
+
+	arg_init(&drop_users, TEXTOID, n);
+	arg_init(&drop_buckets, TIMESTAMPTZOID, n);
+	for (int i = 0; i < n; i++)
+		if (result_int8(i, 1) == 0)
+		{
+			arg_push_text(&drop_users, keys[i]->key.user_id);
+			arg_push(&drop_buckets, TimestampTzGetDatum(keys[i]->key.bucket), false);
+		}
+	if (drop_users.n > 0)
+	{
+		args[0] = arg_array(&drop_users);
+		args[1] = arg_array(&drop_buckets);
+		run_query(Q_BUCKET_DROP, args);
+	}
+
+	/* the users, once each (keys are sorted by user), with a user id */
+	arg_init(&changed, TEXTOID, n);
+	for (int i = 0; i < n; i++)
+		if (keys[i]->key.user_id[0] != '\0' &&
+			(i == 0 || strcmp(keys[i]->key.user_id, keys[i - 1]->key.user_id) != 0))
+			arg_push_text(&changed, keys[i]->key.user_id);
+	return changed.n > 0 ? arg_array(&changed) : (Datum) 0;
+}
+
+/*
+ * The alert rules, for the users whose buckets changed (a text[] from
+ * apply_buckets), once their user rows are written: a second writer of
+ * the same user waits for the first there, and then sees what it wrote.
+ */
+static void
+evaluate_alerts(Datum users)
+{
+	if (users != (Datum) 0)
+		run_query(Q_ALERTS_CHECK, &users);
+}
+
 static void
 apply_users(RollupSet *rs, bool held_table)
 {
@@ -1351,6 +1553,7 @@ mark_returned(RollupSet *rs, bool held)
 		k.user_id = result_text((int) i, 1);
 		k.session_id = NULL;
 		k.day = 0;
+		k.bucket = 0;
 		e = rollup_lookup(rs->users, k);
 		if (e == NULL)
 			elog(ERROR, "usertrack: unexpected user key \"%s\"", k.user_id);
@@ -1495,9 +1698,10 @@ append_log(RollupSet *rs)
 				al,
 				rf,
 				rl,
-				latency;
+				latency,
+				buckets;
 	MeasureArgs m;
-	Datum		args[16];
+	Datum		args[17];
 	int			pos = 0;
 	int			count = 0;
 
@@ -1512,6 +1716,7 @@ append_log(RollupSet *rs)
 	arg_init(&rf, TIMESTAMPTZOID, n);
 	arg_init(&rl, TIMESTAMPTZOID, n);
 	arg_init(&latency, sketch_type(), n);
+	arg_init(&buckets, TIMESTAMPTZOID, n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
@@ -1519,6 +1724,7 @@ append_log(RollupSet *rs)
 
 		if (!is_held(rs, e->key.user_id))
 			continue;
+		arg_push(&buckets, TimestampTzGetDatum(e->key.bucket), false);
 		arg_push_text(&users, e->key.user_id);
 		arg_push_text(&sessions, e->key.session_id);
 		arg_push(&days, DateADTGetDatum(e->key.day), false);
@@ -1539,6 +1745,7 @@ append_log(RollupSet *rs)
 	args[pos++] = arg_array(&rf);
 	args[pos++] = arg_array(&rl);
 	args[pos++] = arg_array(&latency);
+	args[pos++] = arg_array(&buckets);
 	run_query(Q_LOG_APPEND, args);
 }
 
@@ -1549,10 +1756,14 @@ append_log(RollupSet *rs)
 static void
 apply_rollups(RollupSet *rs, bool deferred)
 {
+	Datum		alert_users;
+
 	classify_users(rs, deferred);
 	apply_sessions(rs);
 	apply_days(rs);
+	alert_users = apply_buckets(rs);
 	apply_users(rs, false);
+	evaluate_alerts(alert_users);
 	append_log(rs);
 }
 
@@ -1587,7 +1798,8 @@ same_keys(const Attribution *a, const Attribution *b)
 		return false;
 	if (!a->present)
 		return true;
-	if (a->day != b->day || strcmp(a->user_id, b->user_id) != 0)
+	if (a->day != b->day || a->bucket != b->bucket ||
+		strcmp(a->user_id, b->user_id) != 0)
 		return false;
 	if ((a->session_id == NULL) != (b->session_id == NULL))
 		return false;
@@ -1667,14 +1879,16 @@ apply_changes(TraceChange **changes, int n)
 				set_users,
 				set_sessions,
 				set_days,
+				set_buckets,
 				set_ids,
 				re_present,
 				re_users,
 				re_sessions,
-				re_days;
+				re_days,
+				re_buckets;
 	MeasureArgs m;
 	Measures	none;
-	Datum		args[14];
+	Datum		args[15];
 	int			pos = 0;
 
 	begin_maintenance(&mt);
@@ -1687,6 +1901,7 @@ apply_changes(TraceChange **changes, int n)
 	arg_init(&set_users, TEXTOID, n);
 	arg_init(&set_sessions, TEXTOID, n);
 	arg_init(&set_days, DATEOID, n);
+	arg_init(&set_buckets, TIMESTAMPTZOID, n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
@@ -1701,6 +1916,7 @@ apply_changes(TraceChange **changes, int n)
 		arg_push_text(&set_users, present ? a->user_id : NULL);
 		arg_push_text(&set_sessions, present ? a->session_id : NULL);
 		arg_push(&set_days, DateADTGetDatum(a->day), !present);
+		arg_push(&set_buckets, TimestampTzGetDatum(a->bucket), !present);
 	}
 	args[pos++] = arg_array(&ids);
 	measure_args_arrays(&m, false, args, &pos);
@@ -1710,6 +1926,7 @@ apply_changes(TraceChange **changes, int n)
 	args[pos++] = arg_array(&set_users);
 	args[pos++] = arg_array(&set_sessions);
 	args[pos++] = arg_array(&set_days);
+	args[pos++] = arg_array(&set_buckets);
 	check_result_count(Q_TRACE_ADD, run_query(Q_TRACE_ADD, args), n);
 
 	moves = palloc0(sizeof(LatencyMove) * n);
@@ -1720,6 +1937,7 @@ apply_changes(TraceChange **changes, int n)
 	arg_init(&re_users, TEXTOID, n);
 	arg_init(&re_sessions, TEXTOID, n);
 	arg_init(&re_days, DATEOID, n);
+	arg_init(&re_buckets, TIMESTAMPTZOID, n);
 	for (int i = 0; i < n; i++)
 	{
 		TraceChange *ch = changes[i];
@@ -1741,6 +1959,7 @@ apply_changes(TraceChange **changes, int n)
 		stored.user_id = result_text(i, 3);
 		stored.session_id = result_text(i, 4);
 		stored.day = DatumGetDateADT(result_value(i, 5, &isnull));
+		stored.bucket = DatumGetTimestampTz(result_value(i, 16, &isnull));
 		stored.ts = 0;
 		result_measures(i, 6, false, &now);
 		f = DatumGetTimestampTz(result_value(i, 13, &first_null));
@@ -1780,6 +1999,8 @@ apply_changes(TraceChange **changes, int n)
 				arg_push_text(&re_users, ch->new.present ? ch->new.user_id : NULL);
 				arg_push_text(&re_sessions, ch->new.present ? ch->new.session_id : NULL);
 				arg_push(&re_days, DateADTGetDatum(ch->new.day), !ch->new.present);
+				arg_push(&re_buckets, TimestampTzGetDatum(ch->new.bucket),
+						 !ch->new.present);
 			}
 			present_after = ch->new.present;
 		}
@@ -1809,6 +2030,7 @@ apply_changes(TraceChange **changes, int n)
 		args[2] = arg_array(&re_users);
 		args[3] = arg_array(&re_sessions);
 		args[4] = arg_array(&re_days);
+		args[5] = arg_array(&re_buckets);
 		if (run_query(Q_TRACE_SET, args) != (uint64) set_ids.n)
 			elog(ERROR, "usertrack: could not record the attribution of %d traces",
 				 set_ids.n);
@@ -1854,6 +2076,77 @@ apply_changes(TraceChange **changes, int n)
 }
 
 /*
+ * The traits the traces give, after a statement's totals (apply_changes):
+ * appends are inserted traces that carry traits, users those whose traits
+ * must be computed again (a trace with traits updated or deleted).
+ */
+void
+apply_traits(List *appends, List *users)
+{
+	Maintenance mt;
+	ArgColumn	all,
+				a_users,
+				a_ids,
+				a_ts,
+				a_traits,
+				again;
+	Datum		args[5];
+	int			n = list_length(appends) + list_length(users);
+	ListCell   *lc;
+
+	begin_maintenance(&mt);
+	arg_init(&all, TEXTOID, n);
+	arg_init(&again, TEXTOID, list_length(users));
+	arg_init(&a_users, TEXTOID, list_length(appends));
+	arg_init(&a_ids, TEXTOID, list_length(appends));
+	arg_init(&a_ts, TIMESTAMPTZOID, list_length(appends));
+	arg_init(&a_traits, JSONBOID, list_length(appends));
+	foreach(lc, users)
+	{
+		arg_push_text(&all, (char *) lfirst(lc));
+		arg_push_text(&again, (char *) lfirst(lc));
+	}
+	foreach(lc, appends)
+	{
+		TraitAppend *ta = (TraitAppend *) lfirst(lc);
+
+		arg_push_text(&all, ta->user_id);
+		arg_push_text(&a_users, ta->user_id);
+		arg_push_text(&a_ids, ta->trace_id);
+		arg_push(&a_ts, TimestampTzGetDatum(ta->ts), false);
+		arg_push(&a_traits, PointerGetDatum(ta->traits), false);
+	}
+	args[0] = arg_array(&all);
+	run_query(Q_TRAITS_CLAIM, args);
+	run_query(Q_TRAITS_LOCK, args);
+	if (appends != NIL)
+	{
+		ArgColumn	appended;
+
+		args[0] = arg_array(&a_users);
+		args[1] = arg_array(&a_ids);
+		args[2] = arg_array(&a_ts);
+		args[3] = arg_array(&a_traits);
+		args[4] = arg_array(&again);
+		run_query(Q_TRAITS_APPEND, args);
+		arg_init(&appended, TEXTOID, (int) SPI_processed);
+		for (uint64 i = 0; i < SPI_processed; i++)
+			arg_push_text(&appended, result_text((int) i, 1));
+		args[1] = arg_array(&appended);
+	}
+	else
+	{
+		ArgColumn	none;
+
+		arg_init(&none, TEXTOID, 0);
+		args[1] = arg_array(&none);
+	}
+	args[0] = arg_array(&all);
+	run_query(Q_TRAITS_RECOMPUTE, args);
+	end_maintenance(&mt);
+}
+
+/*
  * TRUNCATE of an input table: take what came from it out of every
  * maintained table.  The maintained tables are locked whole, in the order
  * every writer takes their rows, so concurrent writers of the other input
@@ -1864,12 +2157,14 @@ apply_truncate(InputTable table)
 {
 	static const char *const traces_sql[] = {
 		"UPDATE usertrack.trace_totals SET present = false, user_id = NULL, "
-		"session_id = NULL, day = NULL WHERE present",
+		"session_id = NULL, day = NULL, bucket = NULL WHERE present",
 		"DELETE FROM usertrack.user_session_totals",
 		"DELETE FROM usertrack.user_daily_totals",
+		"DELETE FROM usertrack.user_usage_buckets",
 		"DELETE FROM usertrack.user_totals",
 		"DELETE FROM usertrack.user_held",
 		"DELETE FROM usertrack.pending_deltas",
+		"DELETE FROM usertrack.user_traits_from_traces",
 		NULL
 	};
 	static const char *const observations_sql[] = {
@@ -1883,6 +2178,9 @@ apply_truncate(InputTable table)
 		"UPDATE usertrack.user_daily_totals SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
 		"errors = 0, latency = NULL WHERE observations <> 0 OR latency IS NOT NULL",
+		"UPDATE usertrack.user_usage_buckets SET observations = 0, "
+		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
+		"errors = 0 WHERE observations <> 0",
 		"UPDATE usertrack.user_totals SET observations = 0, "
 		"input_tokens = 0, output_tokens = 0, total_tokens = 0, model_cost = 0, "
 		"errors = 0 WHERE observations <> 0",
@@ -1901,6 +2199,7 @@ apply_truncate(InputTable table)
 		"UPDATE usertrack.trace_totals SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_session_totals SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_daily_totals SET scores = 0 WHERE scores <> 0",
+		"UPDATE usertrack.user_usage_buckets SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_totals SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.user_held SET scores = 0 WHERE scores <> 0",
 		"UPDATE usertrack.pending_deltas SET scores = 0 WHERE scores <> 0",
@@ -1913,8 +2212,9 @@ apply_truncate(InputTable table)
 	begin_maintenance(&mt);
 	if (SPI_execute("LOCK TABLE usertrack.trace_totals, "
 					"usertrack.user_session_totals, usertrack.user_daily_totals, "
-					"usertrack.user_totals, usertrack.user_held, "
-					"usertrack.pending_deltas IN EXCLUSIVE MODE", false, 0) < 0)
+					"usertrack.user_usage_buckets, usertrack.user_totals, "
+					"usertrack.user_held, usertrack.pending_deltas IN EXCLUSIVE MODE",
+					false, 0) < 0)
 		elog(ERROR, "usertrack: could not lock the maintained tables");
 	for (; *sql; sql++)
 		if (SPI_execute(*sql, false, 0) < 0)
@@ -1970,6 +2270,9 @@ add_log_rows(RollupSet *rs, uint64 nrows)
 		sketch = result_value(row, 16, &isnull);
 		if (!isnull)
 			bins_add_sketch(&e->latency, sketch, CurrentMemoryContext);
+		add_log_row_to(rollup_for_key(rs->buckets, user_id, NULL, 0,
+									  DatumGetTimestampTz(result_value(row, 17, &isnull))),
+					   &d, &none, &none);
 	}
 }
 
@@ -2001,6 +2304,7 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	char	  **candidates;
 	ArgColumn	locked;
 	int64		settled = 0;
+	Datum		alert_users;
 
 	if (max_rows < 1)
 		ereport(ERROR,
@@ -2042,7 +2346,9 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	add_log_rows(&rs, folded);
 	apply_sessions(&rs);
 	apply_days(&rs);
+	alert_users = apply_buckets(&rs);
 	apply_users(&rs, true);
+	evaluate_alerts(alert_users);
 
 	/*
 	 * Settle once the log is drained: a held user that is written again soon

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
 
@@ -51,6 +52,7 @@ typedef struct Attribution
 	char	   *user_id;		/* '' when the trace has no user */
 	char	   *session_id;		/* NULL when the trace has no session */
 	DateADT		day;			/* UTC day of the trace timestamp */
+	TimestampTz bucket;			/* its 15-minute bucket (usertrack_bucket) */
 	TimestampTz ts;				/* the trace timestamp */
 } Attribution;
 
@@ -82,8 +84,22 @@ typedef struct ChangeFrame
 	MemoryContext parent;
 	MemoryContext cxt;			/* created on first use */
 	void	   *changes;		/* a strmap of trace id -> TraceChange */
+	List	   *trait_appends;	/* TraitAppend *: inserted traces with traits */
+	List	   *trait_users;	/* char *: users whose traits to recompute */
 	struct ChangeFrame *outer;
 } ChangeFrame;
+
+/*
+ * An inserted trace whose metadata carries user traits (the key user_traits,
+ * an object): its user's traits may only need these merged in.
+ */
+typedef struct TraitAppend
+{
+	char	   *user_id;
+	char	   *trace_id;
+	TimestampTz ts;
+	struct Jsonb *traits;
+} TraitAppend;
 
 extern void push_change_frame(ChangeFrame *frame);
 extern void apply_change_frame(ChangeFrame *frame);
@@ -115,6 +131,7 @@ extern bool same_keys(const Attribution *a, const Attribution *b);
 /* summaries.c: apply changes sorted by trace_id (bytewise) */
 extern void apply_changes(TraceChange **changes, int nchanges);
 extern void apply_truncate(InputTable table);
+extern void apply_traits(List *appends, List *users);
 
 /* capture.c: a trigger's data, refusing any table but usertrack.<table> */
 struct FunctionCallInfoBaseData;
@@ -127,5 +144,14 @@ extern Oid	usertrack_extension_owner(void);
 
 /* validate.c */
 extern DateADT usertrack_utc_day(TimestampTz ts);
+
+/*
+ * Usage buckets (user_usage_buckets, for windows and budgets) are 15 minutes
+ * long, counted from 2000-01-01 00:00 UTC: every time zone in use today is
+ * a whole number of quarter hours from UTC, so calendar days and months
+ * start on a bucket boundary in each of them.
+ */
+#define USERTRACK_BUCKET_USECS (15 * USECS_PER_MINUTE)
+extern TimestampTz usertrack_bucket(TimestampTz ts);
 
 #endif							/* USERTRACK_H */

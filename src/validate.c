@@ -53,6 +53,17 @@ usertrack_utc_day(TimestampTz ts)
 	return (DateADT) days;
 }
 
+/* The start of the 15-minute usage bucket of a timestamp. */
+TimestampTz
+usertrack_bucket(TimestampTz ts)
+{
+	int64		r = ts % USERTRACK_BUCKET_USECS;
+
+	if (r < 0)
+		r += USERTRACK_BUCKET_USECS;
+	return ts - r;
+}
+
 /*
  * How a row is named in error details: its kind and id, the id shortened
  * when it is itself too long to print usefully.

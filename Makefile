@@ -27,7 +27,7 @@ $(OBJS): $(wildcard src/*.h)
 # libpq-driven test programs
 PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR     := $(shell $(PG_CONFIG) --libdir)
-TEST_PROGRAMS  = test/difftest
+TEST_PROGRAMS  = test/difftest test/listen_alerts
 
 test/%: test/%.c
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(PG_INCLUDEDIR) -o $@ $< -L$(PG_LIBDIR) -lpq -lpthread $(TEST_LDFLAGS)

@@ -2731,6 +2731,11 @@ DECLARE
     what text;
 BEGIN
     what := format('Rule %s.', COALESCE(quote_literal(r.name), 'without a name'));
+    IF TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id THEN
+        RAISE EXCEPTION 'the id of an alert rule cannot change'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Column id. ' || what,
+                  HINT = 'Its alerts name it; create a new rule instead.';
+    END IF;
     IF r.name IS NULL OR r.name = '' OR octet_length(r.name) > 200 THEN
         RAISE EXCEPTION 'invalid name in usertrack.alert_rules'
             USING ERRCODE = 'invalid_parameter_value',
@@ -2799,9 +2804,13 @@ REVOKE ALL ON FUNCTION usertrack.alert_rules_check() FROM PUBLIC;
 CREATE TRIGGER check_row BEFORE INSERT OR UPDATE ON usertrack.alert_rules
     FOR EACH ROW EXECUTE FUNCTION usertrack.alert_rules_check();
 
+-- Alert ids are random (uuid), not from a sequence: a restore that runs the
+-- triggers (pg_restore without --disable-triggers) may open alerts before
+-- pg_dump's sequence values are set, and they must not collide with the
+-- restored ones.
 CREATE TABLE usertrack.alerts (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    rule_id          bigint NOT NULL REFERENCES usertrack.alert_rules (id) ON DELETE CASCADE,
+    id               uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid() PRIMARY KEY,
+    rule_id          bigint NOT NULL,
     user_id          text COLLATE "C" NOT NULL,
     period_start     timestamptz NOT NULL,
     window_start     timestamptz NOT NULL,
@@ -2821,7 +2830,7 @@ CREATE INDEX alerts_open ON usertrack.alerts (opened_at) WHERE state = 'open';
 CREATE INDEX alerts_user ON usertrack.alerts (user_id);
 COMMENT ON TABLE usertrack.alerts IS
   'Alerts: one row per rule, user and period in which the user''s value reached the rule''s threshold, never two. Written by the triggers (and the refresh) as the extension owner; dumped by pg_dump';
-COMMENT ON COLUMN usertrack.alerts.id IS 'Alert id';
+COMMENT ON COLUMN usertrack.alerts.id IS 'Alert id (random)';
 COMMENT ON COLUMN usertrack.alerts.rule_id IS 'The rule (usertrack.alert_rules.id)';
 COMMENT ON COLUMN usertrack.alerts.user_id IS 'The user';
 COMMENT ON COLUMN usertrack.alerts.period_start IS 'Start of the period the alert is once for: the calendar day or month, or for a rolling window the window-long period from 2000-01-01 UTC';
@@ -2836,7 +2845,65 @@ COMMENT ON COLUMN usertrack.alerts.acknowledged_at IS 'When it was acknowledged'
 COMMENT ON COLUMN usertrack.alerts.acknowledged_by IS 'Who acknowledged it (session user)';
 COMMENT ON COLUMN usertrack.alerts.note IS 'Note given when acknowledging';
 SELECT pg_catalog.pg_extension_config_dump('usertrack.alerts', '');
-SELECT pg_catalog.pg_extension_config_dump('usertrack.alerts_id_seq', '');
+
+-- One alert per rule, user and period, the earliest: the triggers insert
+-- with ON CONFLICT DO NOTHING, and a row arriving for a key that has one
+-- already (a restore's COPY, whose rows may come after the triggers of the
+-- restored traces opened the same alert again, with pg_restore -j) replaces
+-- it only if it opened earlier.
+CREATE FUNCTION usertrack.alerts_keep_first()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    existing usertrack.alerts;
+BEGIN
+    SELECT * INTO existing FROM usertrack.alerts a
+     WHERE a.rule_id = NEW.rule_id AND a.user_id = NEW.user_id
+       AND a.period_start = NEW.period_start
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.opened_at < existing.opened_at THEN
+        DELETE FROM usertrack.alerts a WHERE a.id = existing.id;
+        RETURN NEW;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION usertrack.alerts_keep_first() IS
+  'Trigger: of two alerts for one rule, user and period, keeps the one opened first (a restored alert replaces the same alert opened again by the restore''s own triggers)';
+REVOKE ALL ON FUNCTION usertrack.alerts_keep_first() FROM PUBLIC;
+CREATE TRIGGER keep_first BEFORE INSERT ON usertrack.alerts
+    FOR EACH ROW EXECUTE FUNCTION usertrack.alerts_keep_first();
+
+-- The alerts of a deleted rule go with it.  (A trigger, not a foreign key:
+-- pg_restore -j loads the two tables' data in any order, and a key made
+-- with the extension would refuse alerts that arrive before their rule.)
+CREATE FUNCTION usertrack.alert_rules_deleted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM usertrack.alerts;
+    ELSE
+        DELETE FROM usertrack.alerts a WHERE a.rule_id IN (SELECT o.id FROM old_rules o);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION usertrack.alert_rules_deleted() IS
+  'Trigger: deletes the alerts of deleted alert rules';
+REVOKE ALL ON FUNCTION usertrack.alert_rules_deleted() FROM PUBLIC;
+CREATE TRIGGER delete_alerts AFTER DELETE ON usertrack.alert_rules
+    REFERENCING OLD TABLE AS old_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.alert_rules_deleted();
+CREATE TRIGGER truncate_alerts AFTER TRUNCATE ON usertrack.alert_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION usertrack.alert_rules_deleted();
 
 -- A user's usage in [from_time, to_time), both on quarter hours: whole UTC
 -- days from user_daily_totals, the rest from user_usage_buckets, plus the
@@ -3081,7 +3148,7 @@ COMMENT ON FUNCTION usertrack.user_usage(text, interval) IS
 
 CREATE FUNCTION usertrack.list_alerts(only_open boolean DEFAULT true,
                                       since timestamptz DEFAULT NULL)
-RETURNS TABLE (alert_id bigint, rule_name text, user_id text, metric text, value numeric,
+RETURNS TABLE (alert_id uuid, rule_name text, user_id text, metric text, value numeric,
                threshold numeric, hard_budget boolean, window_start timestamptz,
                window_end timestamptz, opened_at timestamptz, state text,
                acknowledged_at timestamptz, acknowledged_by text, note text)
@@ -3092,7 +3159,7 @@ SELECT a.id, r.name, a.user_id, a.metric, a.value, a.threshold, r.hard_budget,
        a.window_start, a.window_end, a.opened_at, a.state, a.acknowledged_at,
        a.acknowledged_by, a.note
   FROM usertrack.alerts a
-  JOIN usertrack.alert_rules r ON r.id = a.rule_id
+  LEFT JOIN usertrack.alert_rules r ON r.id = a.rule_id
  WHERE (NOT COALESCE($1, true) OR a.state = 'open')
    AND ($2 IS NULL OR a.opened_at >= $2)
  ORDER BY a.opened_at DESC, a.id DESC
@@ -3100,7 +3167,7 @@ $$;
 COMMENT ON FUNCTION usertrack.list_alerts(boolean, timestamptz) IS
   'The alerts, newest first: the open ones (only_open, the default) or all, opened since a time if given';
 
-CREATE FUNCTION usertrack.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
+CREATE FUNCTION usertrack.acknowledge_alert(alert_id uuid, note text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -3126,12 +3193,12 @@ BEGIN
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION usertrack.acknowledge_alert(bigint, text) IS
+COMMENT ON FUNCTION usertrack.acknowledge_alert(uuid, text) IS
   'Acknowledges an open alert (with an optional note); false if it was acknowledged already. An acknowledged alert stays: the rule does not alert the user again in that period';
 
 REVOKE ALL ON FUNCTION usertrack.check_budget(text), usertrack.budget_allows(text),
     usertrack.user_usage(text, interval), usertrack.list_alerts(boolean, timestamptz),
-    usertrack.acknowledge_alert(bigint, text) FROM PUBLIC;
+    usertrack.acknowledge_alert(uuid, text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Roles, and one user's data: export and erasure.
@@ -3147,11 +3214,13 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON usertrack.traces, '
                    'usertrack.observations, usertrack.scores, usertrack.user_traits_set TO %s', role_name);
     EXECUTE format('GRANT SELECT ON usertrack.user_traits TO %s', role_name);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb) TO %s', role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb), '
+                   'usertrack.check_budget(text), usertrack.budget_allows(text), '
+                   'usertrack.user_usage(text, interval) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
-  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view). Its writes keep every total right, although it gets no right on the maintained tables';
+  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view), and check budgets (check_budget(), budget_allows(), user_usage()). Its writes keep every total right and open alerts, although it gets no right on the maintained tables, the rules or the alerts';
 REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.grant_reader(role_name regrole)
@@ -3173,13 +3242,17 @@ BEGIN
                    'usertrack.outlier_users(text, timestamptz, timestamptz, integer), '
                    'usertrack.segment_stats(text, text, timestamptz, timestamptz), '
                    'usertrack.user_journey(text, timestamptz, timestamptz), '
-                   'usertrack.activity_sparkline(text, integer, text) TO %s', role_name);
+                   'usertrack.activity_sparkline(text, integer, text), '
+                   'usertrack.check_budget(text), usertrack.budget_allows(text), '
+                   'usertrack.user_usage(text, interval), '
+                   'usertrack.list_alerts(boolean, timestamptz) TO %s', role_name);
+    EXECUTE format('GRANT SELECT ON usertrack.alert_rules TO %s', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.compute_cost(text, '
                    'timestamptz, jsonb, bigint, bigint, bigint, jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_reader(regrole) IS
-  'Lets a role (a BI tool, a dashboard) read the public views, the model prices and the user traits, and call the analytics functions, and nothing else';
+  'Lets a role (a BI tool, a dashboard) read the public views, the model prices, the user traits and the alert rules, and call the analytics, budget and alert-listing functions, and nothing else';
 REVOKE ALL ON FUNCTION usertrack.grant_reader(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.export_user(user_id text)

@@ -87,7 +87,9 @@ run_difftest() {
         passed=$((passed + 1)); echo "  ok      $name: $(grep -E '^difftest ' "$LOG/$name.log" | tail -1)"
     else
         failed=$((failed + 1)); failures+=("$name")
-        echo "  FAILED  $name"; tail -30 "$LOG/$name.log" | sed 's/^/  | /'
+        echo "  FAILED  $name"
+        # the program's own lines (not the server log's) say what failed
+        grep -v '^20..-..-.. ' "$LOG/$name.log" | grep -v '^\(DETAIL\|CONTEXT\|STATEMENT\|HINT\): ' | tail -30 | sed 's/^/  | /'
     fi
 }
 for s in $SEEDS; do
@@ -116,6 +118,15 @@ run_difftest "difftest-mixed-concurrent-seed${2:-$1}" --seed "${2:-$1}" --ops "$
 for s in $CONCURRENT_SEEDS; do
     run_difftest "difftest-mixed-autocommit-seed$s" --seed "$s" --ops "$OPS" --clients "$CLIENTS" --autocommit --mode mixed
 done
+
+# --- alert notifications: a LISTENing client ----------------------------------
+say "alert notifications (LISTEN)"
+if virtualenv "$LOG/listen_alerts.log" sh -c "psql -qX -c 'CREATE EXTENSION usertrack' && ./test/listen_alerts"; then
+    passed=$((passed + 1)); echo "  ok      listen_alerts: $(grep '^listen_alerts: ' "$LOG/listen_alerts.log" | tail -1)"
+else
+    failed=$((failed + 1)); failures+=("listen_alerts")
+    echo "  FAILED  listen_alerts"; grep -v '^20..-' "$LOG/listen_alerts.log" | tail -30 | sed 's/^/  | /'
+fi
 
 # --- TAP tests ----------------------------------------------------------------
 say "TAP tests"

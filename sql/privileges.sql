@@ -12,6 +12,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE
 CREATE SCHEMA usertrack_test_evil;
 GRANT ALL ON SCHEMA usertrack_test_evil TO usertrack_test_writer;
 
+-- an alert rule and hard budget, evaluated by the writer's writes
+DELETE FROM usertrack.alert_rules;
+INSERT INTO usertrack.alert_rules (name, metric, window_kind, window_length, threshold, hard_budget)
+VALUES ('tokens 1000 in 24 hours', 'total_tokens', 'rolling', '24 hours', 1000, true);
+GRANT EXECUTE ON FUNCTION usertrack.check_budget(text) TO usertrack_test_writer;
+
 SET ROLE usertrack_test_writer;
 INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t1', 'u1', '2026-01-01 10:00+00');
 INSERT INTO usertrack.observations (id, trace_id, input_tokens, start_time)
@@ -41,9 +47,18 @@ VALUES ('o2', 't2', 7, '2026-01-01 11:00+00');
 -- the writer needs no right on them (this is the session's first price lookup)
 INSERT INTO usertrack.observations (id, trace_id, model, input_tokens, output_tokens, start_time)
 VALUES ('o3', 't2', 'gpt-4o-mini', 1000, 200, '2026-01-01 11:00+00');
+-- a user over the budget, and the budget through the same search_path
+INSERT INTO usertrack.traces (id, user_id, "timestamp") VALUES ('t4', 'u4', now() - interval '1 minute');
+INSERT INTO usertrack.observations (id, trace_id, total_tokens) VALUES ('o4', 't4', 1200);
+SELECT rule_name, used, budget_limit, allowed FROM usertrack.check_budget('u4');
 RESET search_path;
 SELECT computed_total_cost > 0 AS priced, price_id BETWEEN 1 AND 999999 AS shipped_price
   FROM usertrack.observations WHERE id = 'o3';
+-- the writes opened an alert, but the rules and alerts are out of reach
+SELECT count(*) FROM usertrack.alerts;
+INSERT INTO usertrack.alert_rules (name, metric, window_length, threshold) VALUES ('x', 'errors', '1 hour', 1);
+SELECT usertrack.evaluate_alerts('{u4}');
+SELECT * FROM usertrack.list_alerts();
 -- ... but it cannot read or change them, compute with them, or recalculate
 SELECT count(*) FROM usertrack.model_prices;
 SELECT * FROM usertrack.compute_cost('gpt-4o-mini', '2026-01-01 11:00+00', NULL, 1, 1);
@@ -65,10 +80,11 @@ INSERT INTO public.fake_traces VALUES ('t9', 'mallory', NULL, now());
 DROP TABLE public.fake_traces;
 
 SELECT user_id, total_events, total_observations, input_tokens, scores, first_event
-  FROM usertrack.all_users ORDER BY user_id;
+  FROM usertrack.all_users WHERE user_id <> 'u4' ORDER BY user_id;
 SELECT (SELECT count(*) FROM usertrack_test_evil.trace_totals) AS evil_trace_rows,
        (SELECT count(*) FROM usertrack_test_evil.user_totals) AS evil_user_rows;
 SELECT * FROM usertrack.verify();
+SELECT user_id, metric, value, threshold, state FROM usertrack.alerts;
 
 -- A reader calls the analytics functions, which read as the extension owner
 -- (SECURITY DEFINER): the same answers as the owner's, whatever the
@@ -91,6 +107,9 @@ SET search_path = usertrack_test_evil, usertrack, public, pg_catalog;
 SELECT (s.*)::text = (o.*)::text AS same_as_owner, s.traces, s.error_rate
   FROM usertrack.user_stats('u3', '2026-01-01', '2026-01-02') s, pg_temp.owner_stats o;
 SELECT users FROM usertrack.usage_distribution('total_tokens');
+SELECT rule_name, user_id, value, state FROM usertrack.list_alerts();
+SELECT rule_name, used, allowed FROM usertrack.check_budget('u4');
+SELECT traces, total_tokens FROM usertrack.user_usage('u4', '24 hours');
 RESET search_path;
 -- but it reads no raw row itself
 SELECT count(*) FROM usertrack.user_daily_totals;
@@ -99,6 +118,8 @@ RESET ROLE;
 DROP OWNED BY usertrack_test_reader;
 DROP ROLE usertrack_test_reader;
 
+DELETE FROM usertrack.alert_rules;
+REVOKE EXECUTE ON FUNCTION usertrack.check_budget(text) FROM usertrack_test_writer;
 DROP SCHEMA usertrack_test_evil CASCADE;
 REVOKE ALL ON usertrack.traces, usertrack.observations, usertrack.scores FROM usertrack_test_writer;
 REVOKE USAGE ON SCHEMA usertrack FROM usertrack_test_writer;

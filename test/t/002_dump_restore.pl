@@ -207,6 +207,18 @@ SELECT usertrack.set_user_traits(user_id, '{"plan": "enterprise", "seats": 40}')
   FROM (SELECT DISTINCT user_id FROM usertrack.user_traits ORDER BY 1 LIMIT 2) u;
 SELECT usertrack.set_user_traits(user_id, '{"region": null}')
   FROM (SELECT DISTINCT user_id FROM usertrack.user_traits ORDER BY 1 DESC LIMIT 1) u;
+
+-- alert rules and the alerts they opened (one acknowledged), dumped too
+INSERT INTO usertrack.alert_rules (name, metric, window_kind, window_length, time_zone,
+                                   threshold, hard_budget)
+VALUES ('cost 1 in 24h', 'model_cost', 'rolling', '24 hours', 'UTC', 1, true),
+       ('tokens 100 a month', 'total_tokens', 'month', NULL, 'Asia/Kolkata', 100, false);
+INSERT INTO usertrack.traces (id, user_id, "timestamp")
+VALUES ('alert-1', 'alerted', now() - interval '1 hour');
+INSERT INTO usertrack.observations (id, trace_id, total_cost, total_tokens)
+VALUES ('alert-o1', 'alert-1', 2, 500);
+SELECT usertrack.acknowledge_alert(id, 'seen')
+  FROM usertrack.alerts WHERE metric = 'model_cost';
 });
 
 # The views, each in a stable order, and the input row counts.  Each row
@@ -255,6 +267,16 @@ SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', id, computed_input_cost,
            computed_output_cost, computed_total_cost, price_id, unpriced_usage),
            E'\n' ORDER BY id)
   FROM usertrack.observations WHERE model IS NOT NULL}
+  ],
+  [
+	'alert rules', q{
+SELECT pg_catalog.string_agg(pg_catalog.to_jsonb(r)::text, E'\n' ORDER BY id)
+  FROM usertrack.alert_rules r}
+  ],
+  [
+	'alerts', q{
+SELECT pg_catalog.string_agg(pg_catalog.to_jsonb(a)::text, E'\n' ORDER BY rule_id, user_id)
+  FROM usertrack.alerts a}
   ],
   [
 	'input rows', q{
@@ -389,6 +411,16 @@ VALUES ('priced-after-restore', 'never-1', 'acme-llm', 1000, '2024-05-09 10:00+0
 });
 	is($target->safe_psql($db, 'SELECT * FROM usertrack.verify() LIMIT 20'),
 		'', "verify() is empty in $db after more writes");
+	is( $target->safe_psql(
+			$db, q{
+INSERT INTO usertrack.traces (id, user_id, "timestamp")
+VALUES ('alert-2', 'alerted', now()), ('alert-3', 'late-alerted', now());
+INSERT INTO usertrack.observations (id, trace_id, total_cost)
+VALUES ('alert-o2', 'alert-2', 5), ('alert-o3', 'alert-3', 5);
+SELECT pg_catalog.string_agg(user_id || ' ' || state, ', ' ORDER BY user_id)
+  FROM usertrack.alerts WHERE metric = 'model_cost'}),
+		'alerted acknowledged, late-alerted open',
+		"the restored rules alert a new user in $db, and not again the one alerted");
 	is( $target->safe_psql(
 			$db, q{
 SELECT computed_total_cost FROM usertrack.observations WHERE id = 'priced-after-restore'}),

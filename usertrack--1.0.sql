@@ -2908,13 +2908,15 @@ CREATE TRIGGER truncate_alerts AFTER TRUNCATE ON usertrack.alert_rules
 -- A user's usage in [from_time, to_time), both on quarter hours: whole UTC
 -- days from user_daily_totals, the rest from user_usage_buckets, plus the
 -- log not folded yet.  Exact in both modes; a few index scans.
-CREATE FUNCTION usertrack.usage_between(user_id text, from_time timestamptz, to_time timestamptz,
-    OUT traces bigint, OUT observations bigint, OUT input_tokens bigint,
-    OUT output_tokens bigint, OUT total_tokens bigint, OUT model_cost numeric,
-    OUT errors bigint)
-RETURNS record
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+-- No SET clause (nor STRICT) on this and the helpers below: then the planner
+-- inlines them into the caller (evaluate_alerts, check_budget, user_usage,
+-- all with search_path pinned), instead of running one function call, with
+-- its own executor, per rule and user.  They are not callable by PUBLIC.
+CREATE FUNCTION usertrack.usage_between(user_id text, from_time timestamptz, to_time timestamptz)
+RETURNS TABLE (traces bigint, observations bigint, input_tokens bigint,
+               output_tokens bigint, total_tokens bigint, model_cost numeric,
+               errors bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH k AS (
     SELECT ((($2 - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1) AS d1,
@@ -2942,10 +2944,13 @@ WITH k AS (
       FROM usertrack.pending_deltas p
      WHERE p.user_id = $1 AND p.bucket >= $2 AND p.bucket < $3
 )
-SELECT COALESCE(sum(x.traces), 0)::bigint, COALESCE(sum(x.observations), 0)::bigint,
-       COALESCE(sum(x.input_tokens), 0)::bigint, COALESCE(sum(x.output_tokens), 0)::bigint,
-       COALESCE(sum(x.total_tokens), 0)::bigint, trim_scale(COALESCE(sum(x.model_cost), 0)),
-       COALESCE(sum(x.errors), 0)::bigint
+SELECT COALESCE(pg_catalog.sum(x.traces), 0)::bigint,
+       COALESCE(pg_catalog.sum(x.observations), 0)::bigint,
+       COALESCE(pg_catalog.sum(x.input_tokens), 0)::bigint,
+       COALESCE(pg_catalog.sum(x.output_tokens), 0)::bigint,
+       COALESCE(pg_catalog.sum(x.total_tokens), 0)::bigint,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(x.model_cost), 0)),
+       COALESCE(pg_catalog.sum(x.errors), 0)::bigint
   FROM x
 $$;
 COMMENT ON FUNCTION usertrack.usage_between(text, timestamptz, timestamptz) IS
@@ -2956,12 +2961,9 @@ REVOKE ALL ON FUNCTION usertrack.usage_between(text, timestamptz, timestamptz) F
 -- window_end), window_end infinite for a rolling window: traces dated
 -- later than now count too) and the period the alert is once for.
 CREATE FUNCTION usertrack.rule_window(window_kind text, window_length interval,
-    time_zone text, at timestamptz,
-    OUT window_start timestamptz, OUT window_end timestamptz,
-    OUT period_start timestamptz)
-RETURNS record
+    time_zone text, at timestamptz)
+RETURNS TABLE (window_start timestamptz, window_end timestamptz, period_start timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN $1 = 'rolling' THEN usertrack.usage_bucket($4 - $2) ELSE c.s END,
        CASE WHEN $1 = 'rolling' THEN 'infinity'::timestamptz ELSE c.e END,
@@ -2984,7 +2986,6 @@ CREATE FUNCTION usertrack.rule_value(metric text, min_observations bigint,
     errors bigint)
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE $1
     WHEN 'model_cost' THEN $6
@@ -2996,75 +2997,18 @@ END
 $$;
 COMMENT ON FUNCTION usertrack.rule_value(text, bigint, bigint, bigint, bigint, numeric, bigint) IS
   'The value of a rule''s metric from a window''s usage; error_rate is errors / observations rounded to 6 digits, NULL below min_observations';
+REVOKE ALL ON FUNCTION usertrack.rule_value(text, bigint, bigint, bigint, bigint, numeric, bigint) FROM PUBLIC;
 
--- Whether a rule applies to a user.
-CREATE FUNCTION usertrack.rule_applies(scope text, scope_key text, scope_value text, user_id text)
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT CASE $1
-    WHEN 'all' THEN true
-    WHEN 'user' THEN $3 = $4
-    WHEN 'trait' THEN COALESCE(usertrack.merge_traits(
-             (SELECT f.traits FROM usertrack.user_traits_from_traces f WHERE f.user_id = $4),
-             (SELECT s.traits FROM usertrack.user_traits_set s WHERE s.user_id = $4)) ->> $2 = $3, false)
-    ELSE false
-END
-$$;
-COMMENT ON FUNCTION usertrack.rule_applies(text, text, text, text) IS
-  'Whether a rule''s scope takes in a user: every user, the one user, or the users whose trait has the value (as text)';
-REVOKE ALL ON FUNCTION usertrack.rule_applies(text, text, text, text) FROM PUBLIC;
 
--- Called by the triggers (and the refresh) as the extension owner, after a
--- statement's totals, with the users whose buckets changed: opens the
--- alerts whose value reached the threshold, once per rule, user and
--- period, and notifies each one.  Two writers of one user are serialised
--- by the user's row before they get here, so the second sees the first.
+-- The statement the triggers (and the refresh) run, as the extension owner,
+-- after a statement's user rows are written, with the users whose buckets
+-- changed (summaries.c, Q_ALERTS_CHECK): two writers of one user are
+-- serialised by the user's row before they get here, so the second sees the
+-- first.  Callable by the owner, to evaluate now (after adding a rule).
 CREATE FUNCTION usertrack.evaluate_alerts(users text[])
 RETURNS bigint
-LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-WITH pairs AS (
-    SELECT r.id, r.name, r.metric, r.threshold, r.min_observations, r.hard_budget,
-           u.user_id, w.window_start, w.window_end, w.period_start
-      FROM usertrack.alert_rules r
-     CROSS JOIN (SELECT DISTINCT x AS user_id FROM unnest($1) x WHERE x <> '') u
-     CROSS JOIN LATERAL usertrack.rule_window(r.window_kind, r.window_length,
-                                              r.time_zone, now()) w
-     WHERE r.enabled AND usertrack.rule_applies(r.scope, r.scope_key, r.scope_value, u.user_id)
-), sums AS (
-    -- one sum per user and window, whatever the number of rules on it
-    SELECT k.user_id, k.window_start, k.window_end, s.*
-      FROM (SELECT DISTINCT user_id, window_start, window_end FROM pairs) k
-     CROSS JOIN LATERAL usertrack.usage_between(k.user_id, k.window_start, k.window_end) s
-), reached AS (
-    SELECT p.*, usertrack.rule_value(p.metric, p.min_observations, s.traces,
-               s.observations, s.total_tokens, s.model_cost, s.errors) AS value
-      FROM pairs p
-      JOIN sums s ON s.user_id = p.user_id AND s.window_start = p.window_start
-                 AND s.window_end = p.window_end
-), opened AS (
-    INSERT INTO usertrack.alerts AS a (rule_id, user_id, period_start, window_start,
-                                       window_end, metric, value, threshold)
-    SELECT r.id, r.user_id, r.period_start, r.window_start,
-           CASE WHEN r.window_end = 'infinity' THEN now() ELSE r.window_end END,
-           r.metric, r.value, r.threshold
-      FROM reached r
-     WHERE r.value >= r.threshold
-     ORDER BY r.id, r.user_id
-        ON CONFLICT ON CONSTRAINT alerts_once DO NOTHING
-    RETURNING a.*
-)
-SELECT count(pg_notify('usertrack_alerts', json_build_object(
-           'alert_id', o.id, 'rule', p.name, 'rule_id', o.rule_id, 'user_id', o.user_id,
-           'metric', o.metric, 'value', o.value, 'threshold', o.threshold,
-           'hard_budget', p.hard_budget, 'window_start', o.window_start,
-           'window_end', o.window_end, 'opened_at', o.opened_at)::text))
-  FROM opened o
-  JOIN (SELECT DISTINCT id, name, hard_budget FROM pairs) p ON p.id = o.rule_id
-$$;
+AS 'MODULE_PATHNAME', 'usertrack_evaluate_alerts'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION usertrack.evaluate_alerts(text[]) IS
   'Evaluates the enabled alert rules for some users now: opens (and notifies on channel usertrack_alerts) each alert whose value reached its threshold, once per rule, user and period; returns how many opened. Run by the triggers and the refresh; the owner may call it after adding a rule';
 REVOKE ALL ON FUNCTION usertrack.evaluate_alerts(text[]) FROM PUBLIC;
@@ -3075,8 +3019,20 @@ RETURNS TABLE (rule_id bigint, rule_name text, metric text, window_start timesta
                remaining numeric, allowed boolean)
 LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+-- planned once per session, not at every call: it runs before every
+-- model call of the application
+SET plan_cache_mode = force_generic_plan
 AS $$
+DECLARE
+    traits jsonb;
 BEGIN
+    -- the user's traits, for trait scopes: a trait set to JSON null reads
+    -- as NULL, like one removed (as in the view user_traits)
+    SELECT COALESCE((SELECT f.traits FROM usertrack.user_traits_from_traces f
+                      WHERE f.user_id = check_budget.user_id), '{}')
+        || COALESCE((SELECT s.traits FROM usertrack.user_traits_set s
+                      WHERE s.user_id = check_budget.user_id), '{}')
+      INTO traits;
     RETURN QUERY
     SELECT r.id, r.name, r.metric, w.window_start,
            CASE WHEN w.window_end = 'infinity' THEN now() ELSE w.window_end END,
@@ -3091,7 +3047,9 @@ BEGIN
      CROSS JOIN LATERAL usertrack.rule_window(r.window_kind, r.window_length, r.time_zone, now()) w
      CROSS JOIN LATERAL usertrack.usage_between(check_budget.user_id, w.window_start, w.window_end) s
      WHERE r.enabled AND r.hard_budget
-       AND usertrack.rule_applies(r.scope, r.scope_key, r.scope_value, check_budget.user_id)
+       AND (r.scope = 'all'
+            OR (r.scope = 'user' AND r.scope_value = check_budget.user_id)
+            OR (r.scope = 'trait' AND traits ->> r.scope_key = r.scope_value))
      ORDER BY r.name;
 END
 $$;
@@ -3114,6 +3072,7 @@ RETURNS TABLE (window_start timestamptz, window_end timestamptz, traces bigint,
                total_tokens bigint, model_cost numeric, errors bigint, error_rate numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     from_time timestamptz;

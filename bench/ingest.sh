@@ -51,7 +51,10 @@
 #   triggers' own included, by time spent during the ingest),
 #   RANK_INDEXES (1; 0 drops the four top-N indexes of user_totals, to
 #   measure what they cost the write path: SPEC section 7),
-#   MODE (immediate; deferred: see above), PRICED (0; 1: see above).
+#   MODE (immediate; deferred: see above), PRICED (0; 1: see above),
+#   RULES (0; 1 to 20 creates that many alert rules and budgets of
+#   bench/rules.sql before the load, so that every write evaluates them;
+#   the number of alerts opened is printed after the load).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -76,7 +79,11 @@ case $PRICED in
     1) pricing="on (no supplied cost: every generation priced by the trigger)" ;;
     *) echo "PRICED must be 0 or 1, not '$PRICED'" >&2; exit 1 ;;
 esac
-export OBS TRACES USERS SCORES BATCH ZIPF RUNS GROUPBY_RUNS VERIFY MODE PRICED
+RULES=${RULES:-0}
+if ! [[ "$RULES" =~ ^[0-9]+$ ]] || (( RULES > 20 )); then
+    echo "RULES must be 0 to 20, not '$RULES'" >&2; exit 1
+fi
+export OBS TRACES USERS SCORES BATCH ZIPF RUNS GROUPBY_RUNS VERIFY MODE PRICED RULES
 
 if [[ "${1:-}" != "--inside" ]]; then
     # pg_stat_statements only when profiling
@@ -108,7 +115,7 @@ say "server: $("${psql[@]}" -Atc "SELECT split_part(version(), ' on ', 1)"), sha
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git status --porcelain -- src 'usertrack--*.sql' usertrack.control 2>/dev/null)" ]]; then rev="$rev + uncommitted changes"; fi
 say "usertrack: installed build of $rev (as of $(date -u -r "$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/usertrack.so" '+%Y-%m-%d %H:%M UTC'))"
-say "asked: $TRACES traces, $OBS observations, $SCORES scores, $USERS users (Zipf $ZIPF), $BATCH rows per INSERT, usertrack.maintenance = $MODE, pricing $pricing"
+say "asked: $TRACES traces, $OBS observations, $SCORES scores, $USERS users (Zipf $ZIPF), $BATCH rows per INSERT, usertrack.maintenance = $MODE, pricing $pricing, $RULES alert rules"
 
 ##############################################################################
 # 1. Schemas and staging data
@@ -355,6 +362,10 @@ if [[ "${PROFILE:-0}" == 1 ]]; then
     "${psql[@]}" -c 'CREATE EXTENSION pg_stat_statements' -c 'SELECT pg_stat_statements_reset()' > /dev/null
     say "PROFILE=1: pg_stat_statements tracks every statement, the triggers' own included; the figures below are distorted by it"
 fi
+if (( RULES > 0 )); then
+    "${psql[@]}" -v rules="$RULES" -f bench/rules.sql > /dev/null
+    say "alert rules: $("${psql[@]}" -At -c "SELECT count(*) || ' (' || count(*) FILTER (WHERE hard_budget) || ' hard budgets)' FROM usertrack.alert_rules"), evaluated by every write"
+fi
 say "ingest: $(wc -l < "$work/steps") steps of two INSERTs, interleaved ..."
 t0=$(date +%s)
 PGOPTIONS="${PGOPTIONS:-} -c usertrack.maintenance=$MODE" "${psql[@]}" -f "$work/ingest.sql" > "$work/ingest.out"
@@ -380,6 +391,9 @@ SELECT format('%s observations with a computed cost; %s of %s generations unpric
 SQL
 )"
 
+if (( RULES > 0 )); then
+    say "alerts opened during the load: $("${psql[@]}" -At -c "SELECT count(*) || ' (' || count(DISTINCT user_id) || ' users, ' || count(DISTINCT rule_id) || ' rules)' FROM usertrack.alerts")"
+fi
 say ""
 say "Batched ingest, $BATCH rows per INSERT, one transaction each (time = sum of statement times)"
 awk '

@@ -39,6 +39,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/array.h"
@@ -597,6 +598,7 @@ typedef struct QueryDef
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[20];
+	bool		generic;		/* plan once for any argument values */
 } QueryDef;
 
 #define T TEXTARRAYOID
@@ -822,10 +824,103 @@ static const QueryDef queries[NUM_QUERIES] = {
 	 * whatever committed before the locks.
 	 */
 	/* the alert rules, for users whose buckets changed */
+	/*
+	 * The alert rules for some users, now (usertrack.evaluate_alerts()).
+	 * Each enabled rule's window once; the pairs of a rule and a user it
+	 * applies to, without an alert in the current period yet; a bound per
+	 * pair from the user's days that the window touches (they hold at least
+	 * the window's usage: every measure is a sum of non-negative values),
+	 * one index scan per user; the exact value, from days and 15-minute
+	 * buckets, only for the pairs whose bound reaches the threshold; the
+	 * alerts opened, once per rule, user and period; one NOTIFY each.
+	 * Kept with a generic plan: it runs after every statement.
+	 */
 	[Q_ALERTS_CHECK] = {
-		"SELECT usertrack.evaluate_alerts($1) "
-		"WHERE EXISTS (SELECT FROM usertrack.alert_rules r WHERE r.enabled)",
-		1, {T}
+		.sql =
+		"WITH rules AS MATERIALIZED ("
+		" SELECT r.id, r.name, r.metric, r.threshold, r.min_observations,"
+		" r.hard_budget, r.scope, r.scope_key, r.scope_value,"
+		" w.window_start, w.window_end, w.period_start,"
+		" (w.window_start AT TIME ZONE 'UTC')::date AS first_day,"
+		" CASE WHEN w.window_end = 'infinity' THEN 'infinity'::date"
+		" ELSE ((w.window_end - interval '1 microsecond') AT TIME ZONE 'UTC')::date"
+		" END AS last_day"
+		" FROM usertrack.alert_rules r"
+		" CROSS JOIN LATERAL usertrack.rule_window(r.window_kind, r.window_length,"
+		" r.time_zone, now()) w"
+		" WHERE r.enabled"
+		"), changed AS ("
+		" SELECT x.user_id, min(x.lo) AS lo, max(x.hi) AS hi"
+		" FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS x(user_id, lo, hi)"
+		" WHERE x.user_id <> '' AND EXISTS (SELECT FROM rules)"
+		" GROUP BY x.user_id"
+		"), users AS MATERIALIZED ("
+		/* a trait set to JSON null reads as NULL, like one removed */
+		" SELECT c.user_id, c.lo, c.hi,"
+		" COALESCE(f.traits, '{}') || COALESCE(t.traits, '{}') AS tr"
+		" FROM changed c"
+		" LEFT JOIN usertrack.user_traits_from_traces f ON f.user_id = c.user_id"
+		" LEFT JOIN usertrack.user_traits_set t ON t.user_id = c.user_id"
+		"), pairs AS MATERIALIZED ("
+		/* the rules whose window the user's changed buckets reach */
+		" SELECT r.*, u.user_id FROM rules r JOIN users u"
+		" ON u.hi >= r.window_start AND u.lo < r.window_end"
+		" WHERE (r.scope = 'all' OR (r.scope = 'user' AND r.scope_value = u.user_id)"
+		" OR (r.scope = 'trait' AND u.tr ->> r.scope_key = r.scope_value))"
+		" AND NOT EXISTS (SELECT FROM usertrack.alerts a WHERE a.rule_id = r.id"
+		" AND a.user_id = u.user_id AND a.period_start = r.period_start)"
+		"), days AS MATERIALIZED ("
+		" SELECT d.user_id, d.day, d.traces, d.observations, d.total_tokens,"
+		" d.model_cost, d.errors"
+		" FROM users u JOIN usertrack.user_daily_totals d ON d.user_id = u.user_id"
+		" WHERE d.day >= (SELECT min(first_day) FROM rules)"
+		" AND EXISTS (SELECT FROM pairs)"
+		" UNION ALL"
+		" SELECT p.user_id, p.day, p.traces, p.observations, p.total_tokens,"
+		" p.model_cost, p.errors"
+		" FROM users u JOIN usertrack.pending_deltas p ON p.user_id = u.user_id"
+		" WHERE p.day >= (SELECT min(first_day) FROM rules)"
+		" AND EXISTS (SELECT FROM pairs)"
+		"), candidates AS ("
+		" SELECT p.id, p.user_id, p.metric, p.threshold, p.min_observations,"
+		" p.window_start, p.window_end, p.period_start"
+		" FROM pairs p JOIN days d ON d.user_id = p.user_id"
+		" AND d.day >= p.first_day AND d.day <= p.last_day"
+		" GROUP BY p.id, p.user_id, p.metric, p.threshold, p.min_observations,"
+		" p.window_start, p.window_end, p.period_start"
+		" HAVING CASE p.metric"
+		" WHEN 'model_cost' THEN sum(d.model_cost) >= p.threshold"
+		" WHEN 'total_tokens' THEN sum(d.total_tokens) >= p.threshold"
+		" WHEN 'total_events' THEN sum(d.traces) >= p.threshold"
+		" WHEN 'errors' THEN sum(d.errors) >= p.threshold"
+		" WHEN 'error_rate' THEN sum(d.observations) >= p.min_observations"
+		" AND sum(d.errors) >= p.threshold * p.min_observations"
+		" ELSE false END"
+		"), reached AS ("
+		" SELECT c.*, usertrack.rule_value(c.metric, c.min_observations, s.traces,"
+		" s.observations, s.total_tokens, s.model_cost, s.errors) AS value"
+		" FROM candidates c CROSS JOIN LATERAL"
+		" usertrack.usage_between(c.user_id, c.window_start, c.window_end) s"
+		"), opened AS ("
+		" INSERT INTO usertrack.alerts AS a (rule_id, user_id, period_start,"
+		" window_start, window_end, metric, value, threshold)"
+		" SELECT r.id, r.user_id, r.period_start, r.window_start,"
+		" CASE WHEN r.window_end = 'infinity' THEN now() ELSE r.window_end END,"
+		" r.metric, r.value, r.threshold"
+		" FROM reached r WHERE r.value >= r.threshold"
+		" ORDER BY r.id, r.user_id"
+		" ON CONFLICT ON CONSTRAINT alerts_once DO NOTHING"
+		" RETURNING a.*"
+		") "
+		"SELECT count(pg_notify('usertrack_alerts', json_build_object("
+		" 'alert_id', o.id, 'rule', r.name, 'rule_id', o.rule_id, 'user_id', o.user_id,"
+		" 'metric', o.metric, 'value', o.value, 'threshold', o.threshold,"
+		" 'hard_budget', r.hard_budget, 'window_start', o.window_start,"
+		" 'window_end', o.window_end, 'opened_at', o.opened_at)::text))"
+		" FROM opened o JOIN rules r ON r.id = o.rule_id",
+		.nargs = 3,
+		.argtypes = {T, TS, TS},
+		.generic = true
 	},
 	[Q_TRAITS_CLAIM] = {
 		"INSERT INTO usertrack.user_traits_from_traces (user_id) "
@@ -941,7 +1036,8 @@ run_query_with(QueryId q, Datum *args, bool latest)
 		for (int i = 0; i < queries[q].nargs; i++)
 			argtypes[i] = OidIsValid(queries[q].argtypes[i]) ?
 				queries[q].argtypes[i] : sketch_array_type();
-		plan = SPI_prepare(queries[q].sql, queries[q].nargs, argtypes);
+		plan = SPI_prepare_cursor(queries[q].sql, queries[q].nargs, argtypes,
+								  queries[q].generic ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "usertrack: could not prepare statement %d: %s",
@@ -1334,13 +1430,21 @@ apply_days(RollupSet *rs)
  * the log (held_table), user_held, whose rows stay even when they count no
  * trace any more, until the user is settled.
  */
+/* The users whose buckets a statement changed, for the alert rules. */
+typedef struct AlertCheck
+{
+	Datum		users;			/* text[] */
+	Datum		lo;				/* timestamptz[]: each one's first bucket changed */
+	Datum		hi;				/* timestamptz[]: and last */
+} AlertCheck;
+
 /*
  * The (user, 15-minute bucket) rows, like the days: they feed windows and
- * budgets (usage_between, check_budget).  Returns the users whose buckets
- * changed, for evaluate_alerts, as a text[] ((Datum) 0 for none).
+ * budgets (usage_between, check_budget).  Fills in the users whose buckets
+ * changed, for evaluate_alerts; false if none.
  */
-static Datum
-apply_buckets(RollupSet *rs)
+static bool
+apply_buckets(RollupSet *rs, AlertCheck *alerts)
 {
 	RollupChange **keys;
 	int			n;
@@ -1348,14 +1452,16 @@ apply_buckets(RollupSet *rs)
 				buckets,
 				drop_users,
 				drop_buckets,
-				changed;
+				changed,
+				lo,
+				hi;
 	MeasureArgs m;
 	Datum		args[10];
 	int			pos = 0;
 
 	keys = settled_rollups(rs, rs->buckets, &n);
 	if (n == 0)
-		return (Datum) 0;
+		return false;
 	arg_init(&users, TEXTOID, n);
 	arg_init(&buckets, TIMESTAMPTZOID, n);
 	measure_args_init(&m, n);
@@ -1385,13 +1491,72 @@ apply_buckets(RollupSet *rs)
 		run_query(Q_BUCKET_DROP, args);
 	}
 
-	/* the users, once each (keys are sorted by user), with a user id */
+	/*
+	 * The users with a user id, once each, with the first and last bucket
+	 * changed (keys are sorted by user, then bucket)
+	 */
 	arg_init(&changed, TEXTOID, n);
+	arg_init(&lo, TIMESTAMPTZOID, n);
+	arg_init(&hi, TIMESTAMPTZOID, n);
 	for (int i = 0; i < n; i++)
-		if (keys[i]->key.user_id[0] != '\0' &&
-			(i == 0 || strcmp(keys[i]->key.user_id, keys[i - 1]->key.user_id) != 0))
+	{
+		bool		first = i == 0 ||
+			strcmp(keys[i]->key.user_id, keys[i - 1]->key.user_id) != 0;
+		bool		last = i == n - 1 ||
+			strcmp(keys[i]->key.user_id, keys[i + 1]->key.user_id) != 0;
+
+		if (keys[i]->key.user_id[0] == '\0')
+			continue;
+		if (first)
+		{
 			arg_push_text(&changed, keys[i]->key.user_id);
-	return changed.n > 0 ? arg_array(&changed) : (Datum) 0;
+			arg_push(&lo, TimestampTzGetDatum(keys[i]->key.bucket), false);
+		}
+		if (last)
+			arg_push(&hi, TimestampTzGetDatum(keys[i]->key.bucket), false);
+	}
+	if (changed.n == 0)
+		return false;
+	alerts->users = arg_array(&changed);
+	alerts->lo = arg_array(&lo);
+	alerts->hi = arg_array(&hi);
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(usertrack_evaluate_alerts);
+
+/*
+ * usertrack.evaluate_alerts(users text[]) -> bigint: the statement the
+ * triggers run, for the owner to run by hand (after adding a rule, say).
+ * Returns how many alerts opened.
+ */
+Datum
+usertrack_evaluate_alerts(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	ArgColumn	lo,
+				hi;
+	Datum		args[3];
+	Maintenance mt;
+	int64		opened;
+
+	/* every bucket: whatever window a rule has */
+	arg_init(&lo, TIMESTAMPTZOID, n);
+	arg_init(&hi, TIMESTAMPTZOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		arg_push(&lo, TimestampTzGetDatum(DT_NOBEGIN), false);
+		arg_push(&hi, TimestampTzGetDatum(DT_NOEND), false);
+	}
+	args[0] = PointerGetDatum(arr);
+	args[1] = arg_array(&lo);
+	args[2] = arg_array(&hi);
+	begin_maintenance(&mt);
+	run_query(Q_ALERTS_CHECK, args);
+	opened = result_int8(0, 1);
+	end_maintenance(&mt);
+	PG_RETURN_INT64(opened);
 }
 
 /*
@@ -1400,10 +1565,14 @@ apply_buckets(RollupSet *rs)
  * the same user waits for the first there, and then sees what it wrote.
  */
 static void
-evaluate_alerts(Datum users)
+evaluate_alerts(AlertCheck *alerts)
 {
-	if (users != (Datum) 0)
-		run_query(Q_ALERTS_CHECK, &users);
+	Datum		args[3];
+
+	args[0] = alerts->users;
+	args[1] = alerts->lo;
+	args[2] = alerts->hi;
+	run_query(Q_ALERTS_CHECK, args);
 }
 
 static void
@@ -1756,14 +1925,16 @@ append_log(RollupSet *rs)
 static void
 apply_rollups(RollupSet *rs, bool deferred)
 {
-	Datum		alert_users;
+	AlertCheck	alerts;
+	bool		check;
 
 	classify_users(rs, deferred);
 	apply_sessions(rs);
 	apply_days(rs);
-	alert_users = apply_buckets(rs);
+	check = apply_buckets(rs, &alerts);
 	apply_users(rs, false);
-	evaluate_alerts(alert_users);
+	if (check)
+		evaluate_alerts(&alerts);
 	append_log(rs);
 }
 
@@ -2304,7 +2475,8 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	char	  **candidates;
 	ArgColumn	locked;
 	int64		settled = 0;
-	Datum		alert_users;
+	AlertCheck	alerts;
+	bool		check;
 
 	if (max_rows < 1)
 		ereport(ERROR,
@@ -2346,9 +2518,10 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	add_log_rows(&rs, folded);
 	apply_sessions(&rs);
 	apply_days(&rs);
-	alert_users = apply_buckets(&rs);
+	check = apply_buckets(&rs, &alerts);
 	apply_users(&rs, true);
-	evaluate_alerts(alert_users);
+	if (check)
+		evaluate_alerts(&alerts);
 
 	/*
 	 * Settle once the log is drained: a held user that is written again soon

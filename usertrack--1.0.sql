@@ -810,7 +810,7 @@ CREATE TABLE usertrack.pending_deltas (
 );
 CREATE INDEX pending_deltas_user ON usertrack.pending_deltas (user_id, session_id, day);
 COMMENT ON TABLE usertrack.pending_deltas IS
-  'Maintained, deferred mode: insert-only log of changes to the per-user, per-session and per-day totals not folded in yet by usertrack.refresh(); one row per (user, session, day) per statement';
+  'Maintained, deferred mode: insert-only log of changes to the per-user, per-session and per-day totals not folded in yet by usertrack.refresh(); one row per (user, session, day, 15-minute bucket) per statement';
 COMMENT ON COLUMN usertrack.pending_deltas.id IS 'Order of the log; the refresh folds the lowest ids first';
 COMMENT ON COLUMN usertrack.pending_deltas.user_id IS 'User id, '''' for traces without a user';
 COMMENT ON COLUMN usertrack.pending_deltas.session_id IS 'Non-empty session, else NULL';
@@ -2552,8 +2552,9 @@ COMMENT ON FUNCTION usertrack.traits_of_traces(text[]) IS
   'The traits the traces'' metadata key user_traits gives, computed from scratch for some users (NULL: all); for the trigger, verify() and rebuild()';
 
 -- user_traits_from_traces is kept by the C triggers of usertrack.traces,
--- after the totals of each statement (capture.c, summaries.c apply_traits):
--- the rows of both are then taken in one order by every statement.
+-- before the totals of each statement, in its one pass (capture.c,
+-- summaries.c apply_traits): the rows of both are then taken in one order by
+-- every statement, and the alert rules the totals evaluate see the traits.
 
 ------------------------------------------------------------------------------
 -- Quality beside cost, score summaries, sparklines.
@@ -2885,9 +2886,14 @@ CREATE TRIGGER keep_first BEFORE INSERT ON usertrack.alerts
 CREATE FUNCTION usertrack.alert_rules_deleted()
 RETURNS trigger
 LANGUAGE plpgsql
+-- as the owner: a role granted DELETE on the rules needs no right on alerts
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_TABLE_SCHEMA <> 'usertrack' OR TG_TABLE_NAME <> 'alert_rules' THEN
+        RAISE EXCEPTION 'alert_rules_deleted() may only be fired by a trigger on usertrack.alert_rules';
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM usertrack.alerts;
     ELSE

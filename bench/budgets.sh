@@ -8,7 +8,7 @@
 # heavy (one trace in 20 is theirs, a tenth of them in the last hour).
 # A fifth of the users are on the pro plan, the others on the free plan
 # (trait plan, from trace metadata).  Then it creates the 20 rules of
-# bench/rules.sql (7 hard budgets, rolling and calendar windows, three time
+# bench/rules.sql (6 hard budgets, rolling and calendar windows, four time
 # zones, trait and user scopes) and times, after one warm-up run each:
 #   - check_budget() of the heavy user and of a median user: the median of
 #     RUNS calls from psql (\timing: the round trip included), and the

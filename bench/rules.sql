@@ -23,7 +23,7 @@ SELECT name, metric, window_kind, window_length::interval, time_zone, threshold,
     (14, 'cost 20 in 7 days', 'model_cost', 'rolling', '7 days', 'UTC', 20, 'all', NULL, NULL, false, 1),
     (15, 'error rate 24h', 'error_rate', 'rolling', '24 hours', 'UTC', 0.2, 'all', NULL, NULL, false, 50),
     (16, 'events 1000 a day Tokyo', 'total_events', 'day', NULL, 'Asia/Tokyo', 1000, 'all', NULL, NULL, false, 1),
-    (17, 'service account cost', 'model_cost', 'rolling', '1 hour', 'UTC', 2, 'user', NULL, 'user-1', true, 1),
+    (17, 'service account cost', 'model_cost', 'rolling', '1 hour', 'UTC', 2, 'user', NULL, 'user_1', true, 1),
     (18, 'free cost 24h', 'model_cost', 'rolling', '24 hours', 'UTC', 0.5, 'trait', 'plan', 'free', true, 1),
     (19, 'tokens 5M a month', 'total_tokens', 'month', NULL, 'UTC', 5000000, 'all', NULL, NULL, false, 1),
     (20, 'cost 0.5 in 15 minutes', 'model_cost', 'rolling', '15 minutes', 'UTC', 0.5, 'all', NULL, NULL, false, 1)

@@ -158,6 +158,23 @@ SELECT CASE WHEN total_cost IS NOT NULL OR input_cost IS NOT NULL OR output_cost
 SELECT model, observations, without_cost, total_tokens FROM usertrack.unpriced_models ORDER BY model;
 
 \echo
+\echo '== budgets and alerts: three rules, evaluated for every user (writes evaluate them as they come)'
+INSERT INTO usertrack.alert_rules (name, metric, window_kind, window_length, time_zone, threshold, hard_budget)
+VALUES ('cost 0.05 in 24h', 'model_cost', 'rolling', '24 hours', 'UTC', 0.05, false),
+       ('errors 3 in 24h', 'errors', 'rolling', '24 hours', 'UTC', 3, false),
+       ('daily budget 0.10 (Berlin days)', 'model_cost', 'day', NULL, 'Europe/Berlin', 0.10, true);
+SELECT usertrack.evaluate_alerts(ARRAY(SELECT user_id FROM usertrack.all_users)) AS alerts_opened;
+\echo '-- open alerts (usertrack.list_alerts; each was also sent with NOTIFY usertrack_alerts)'
+SELECT rule_name, user_id, metric, round(value, 4) AS value, threshold
+  FROM usertrack.list_alerts() ORDER BY rule_name, value DESC LIMIT 8;
+\echo '-- what the application asks before a model call of the heaviest user (usertrack.check_budget)'
+SELECT rule_name, round(used, 4) AS used, budget_limit, round(remaining, 4) AS remaining, allowed
+  FROM usertrack.check_budget(:'heavy');
+\echo '-- their last 24 hours (usertrack.user_usage, to the quarter hour)'
+SELECT traces, observations, total_tokens, round(model_cost, 4) AS model_cost, errors
+  FROM usertrack.user_usage(:'heavy', '24 hours');
+
+\echo
 \echo '== usertrack.verify(): differences between the views and a recomputation from scratch (0 = consistent)'
 SELECT count(*) AS differences FROM usertrack.verify();
 SELECT count(*) > 0 AS inconsistent FROM usertrack.verify() \gset

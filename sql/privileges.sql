@@ -118,6 +118,18 @@ RESET ROLE;
 DROP OWNED BY usertrack_test_reader;
 DROP ROLE usertrack_test_reader;
 
+-- a role that manages the rules needs no right on the alerts: deleting a
+-- rule deletes its alerts as the owner
+CREATE ROLE usertrack_test_rules;
+GRANT USAGE ON SCHEMA usertrack TO usertrack_test_rules;
+GRANT SELECT, INSERT, UPDATE, DELETE ON usertrack.alert_rules TO usertrack_test_rules;
+SET ROLE usertrack_test_rules;
+DELETE FROM usertrack.alert_rules WHERE name = 'tokens 1000 in 24 hours';
+SELECT count(*) FROM usertrack.alerts;
+RESET ROLE;
+SELECT count(*) AS alerts_left FROM usertrack.alerts;
+DROP OWNED BY usertrack_test_rules;
+DROP ROLE usertrack_test_rules;
 DELETE FROM usertrack.alert_rules;
 REVOKE EXECUTE ON FUNCTION usertrack.check_budget(text) FROM usertrack_test_writer;
 DROP SCHEMA usertrack_test_evil CASCADE;

@@ -2247,7 +2247,7 @@ apply_changes(TraceChange **changes, int n)
 }
 
 /*
- * The traits the traces give, after a statement's totals (apply_changes):
+ * The traits the traces give, before a statement's totals (apply_changes):
  * appends are inserted traces that carry traits, users those whose traits
  * must be computed again (a trace with traits updated or deleted).
  */

@@ -1674,6 +1674,23 @@ lock_user(const char *user_id, LOCKMODE mode, bool wait)
 	return LockAcquire(&tag, mode, false, !wait) != LOCKACQUIRE_NOT_AVAIL;
 }
 
+/*
+ * A statement that writes more users than this takes one lock for all users
+ * instead of one per user: tens of thousands of per-user locks would fill
+ * the shared lock table ("out of shared memory").  The refresh settles no
+ * user while such a statement runs.
+ */
+#define BULK_USERS 1000
+
+static bool
+lock_all_users(LOCKMODE mode, bool wait)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, USER_LOCK_SPACE + 2, 3);
+	return LockAcquire(&tag, mode, false, !wait) != LOCKACQUIRE_NOT_AVAIL;
+}
+
 /* Which of the users in a text[] argument are held (rows in SPI_tuptable). */
 static void
 held_among(Datum *arg)
@@ -1778,10 +1795,12 @@ classify_users(RollupSet *rs, bool deferred)
 	if (n == 0)
 		return;
 	for (int i = 0; i < n; i++)
-	{
 		users[i]->status_known = false;
-		lock_user(users[i]->key.user_id, ShareLock, true);
-	}
+	if (n > BULK_USERS)
+		(void) lock_all_users(ShareLock, true);
+	else
+		for (int i = 0; i < n; i++)
+			(void) lock_user(users[i]->key.user_id, ShareLock, true);
 
 	/*
 	 * A deferred write looks for held users first: they are the common case
@@ -2538,6 +2557,9 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	for (uint64 i = 0; i < ncandidates; i++)
 		candidates[i] = result_text((int) i, 1);
 	arg_init(&locked, TEXTOID, (int) ncandidates + 1);
+	/* no user can be settled while a statement over many users runs */
+	if (ncandidates > 0 && !lock_all_users(ExclusiveLock, false))
+		ncandidates = 0;
 	for (uint64 i = 0; i < ncandidates; i++)
 		if (lock_user(candidates[i], ExclusiveLock, false))
 			arg_push_text(&locked, candidates[i]);

@@ -4,7 +4,7 @@
 EXTENSION   = usertrack
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" usertrack.control)
 MODULE_big  = usertrack
-OBJS        = src/usertrack.o src/validate.o src/capture.o src/summaries.o src/prices.o src/sketch.o src/rollup.o
+OBJS        = src/usertrack.o src/validate.o src/capture.o src/summaries.o src/prices.o src/sketch.o src/rollup.o src/ingest.o
 DATA        = $(wildcard usertrack--*.sql)
 PGFILEDESC  = "usertrack - per-user analytics of LLM traces"
 

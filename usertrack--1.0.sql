@@ -3166,6 +3166,34 @@ REVOKE ALL ON FUNCTION usertrack.check_budget(text), usertrack.budget_allows(tex
     usertrack.acknowledge_alert(uuid, text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
+-- Ingestion: Langfuse ingestion batches (docs/ingestion.md).
+------------------------------------------------------------------------------
+
+-- Langfuse's environment rule: lower case, a leading "langfuse" (with "-"
+-- or "_") stripped, at most 40 characters of a-z 0-9 _ -, else 'default'.
+CREATE FUNCTION usertrack.ingest_environment(environment text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN pg_catalog.left(pg_catalog.regexp_replace(pg_catalog.lower(environment),
+                                                   '^(langfuse[-_]?)+', ''), 40)
+         OPERATOR(pg_catalog.~) '^[a-z0-9_-]+$'
+    THEN pg_catalog.left(pg_catalog.regexp_replace(pg_catalog.lower(environment),
+                                                   '^(langfuse[-_]?)+', ''), 40)
+    ELSE 'default' END;
+COMMENT ON FUNCTION usertrack.ingest_environment(text) IS
+  'An environment name as Langfuse normalises it: lower case, a leading langfuse, langfuse- or langfuse_ stripped, at most 40 characters of a-z, 0-9, _ and -, else default';
+
+CREATE FUNCTION usertrack.ingest(batch jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'usertrack_ingest'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION usertrack.ingest(jsonb) IS
+  'Takes the body of a Langfuse ingestion request ({"batch": [events]}: trace-create, span/generation/event and the newer observation types, observation-create/update, score-create, sdk-log), upserts traces, observations and scores with Langfuse''s merge rules, and returns {"successes": [{"id", "status"}], "errors": [{"id", "status", "message", "error"}]}: a bad event is reported there and the others land. Runs with the caller''s rights on the input tables';
+REVOKE ALL ON FUNCTION usertrack.ingest(jsonb) FROM PUBLIC;
+
+------------------------------------------------------------------------------
 -- Roles, and one user's data: export and erasure.
 ------------------------------------------------------------------------------
 
@@ -3181,11 +3209,11 @@ BEGIN
     EXECUTE format('GRANT SELECT ON usertrack.user_traits TO %s', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb), '
                    'usertrack.check_budget(text), usertrack.budget_allows(text), '
-                   'usertrack.user_usage(text, interval) TO %s', role_name);
+                   'usertrack.user_usage(text, interval), usertrack.ingest(jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
-  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view), and check budgets (check_budget(), budget_allows(), user_usage()). Its writes keep every total right and open alerts, although it gets no right on the maintained tables, the rules or the alerts';
+  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view), and check budgets (check_budget(), budget_allows(), user_usage()), and send Langfuse batches (ingest()). Its writes keep every total right and open alerts, although it gets no right on the maintained tables, the rules or the alerts';
 REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.grant_reader(role_name regrole)

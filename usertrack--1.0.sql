@@ -1742,7 +1742,7 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'usertrack_fold_pending'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION usertrack.fold_pending(bigint) IS
-  'One batch of the refresh, in the calling transaction: folds the oldest max_rows rows of usertrack.pending_deltas into the totals, then moves up to max_rows held users with no log rows left and no write in progress back to user_totals. usertrack.refresh() calls it in a loop';
+  'One batch of the refresh, in the calling transaction: folds the oldest max_rows rows of usertrack.pending_deltas into the totals, then moves up to max_rows (at most 1,000) held users with no log rows left and no write in progress back to user_totals. usertrack.refresh() calls it in a loop';
 REVOKE ALL ON FUNCTION usertrack.fold_pending(bigint) FROM PUBLIC;
 
 CREATE TABLE usertrack.refresh_runs (
@@ -1774,6 +1774,7 @@ DECLARE
     lock_key CONSTANT bigint := 7310484318123175937;  -- usertrack.refresh
     started timestamptz := pg_catalog.clock_timestamp();
     at_start bigint;
+    held_at_start bigint;
     f bigint;
     st bigint;
     folded bigint := 0;
@@ -1804,6 +1805,7 @@ BEGIN
         RETURN;
     END IF;
     SELECT pg_catalog.count(*) INTO at_start FROM usertrack.pending_deltas;
+    SELECT pg_catalog.count(*) INTO held_at_start FROM usertrack.user_held;
     COMMIT;
     LOOP
         SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
@@ -1824,13 +1826,15 @@ BEGIN
                 RAISE;
         END;
         COMMIT;
-        -- stop once a batch found the log drained (that batch settles the
-        -- quiet held users) and settled them all, or when a batch more than
-        -- what was there at the start is folded (writers may add faster
-        -- than one refresh folds)
+        -- stop once a batch found the log drained (the batches that do
+        -- settle the quiet held users, at most 1,000 each: SETTLE_MAX in
+        -- summaries.c) and settled fewer than it could, or when a batch more
+        -- than what was there at the start is folded or settled (writers may
+        -- add faster than one refresh folds)
         EXIT WHEN (f OPERATOR(pg_catalog.<) batch_size
-                   AND st OPERATOR(pg_catalog.<) batch_size)
-              OR folded OPERATOR(pg_catalog.>=) (at_start OPERATOR(pg_catalog.+) batch_size);
+                   AND st OPERATOR(pg_catalog.<) LEAST(batch_size, 1000))
+              OR folded OPERATOR(pg_catalog.>=) (at_start OPERATOR(pg_catalog.+) batch_size)
+              OR settled OPERATOR(pg_catalog.>=) (held_at_start OPERATOR(pg_catalog.+) batch_size);
     END LOOP;
     BEGIN
         SELECT pg_catalog.count(*) INTO left_over FROM usertrack.pending_deltas;

@@ -223,6 +223,11 @@ SELECT list, id, status, error FROM pg_temp.results(usertrack.ingest(jsonb_build
                        'body', jsonb_build_object('id', 'x7', 'traceId', 't3', 'modelParameters', '[1]'::jsonb)),
     jsonb_build_object('id', 'legacy-type', 'timestamp', '2026-03-03T00:00:00Z', 'type', 'observation-create',
                        'body', jsonb_build_object('id', 'x8', 'traceId', 't3')),
+    jsonb_build_object('id', 'sum-big', 'timestamp', '2026-03-03T00:00:00Z', 'type', 'generation-create',
+                       'body', jsonb_build_object('id', 'x10', 'traceId', 't3',
+                               'usageDetails', jsonb_build_object('a', 9223372036854775807, 'b', 1))),
+    jsonb_build_object('id', 'score-huge', 'timestamp', '2026-03-03T00:00:00Z', 'type', 'score-create',
+                       'body', jsonb_build_object('id', 'x11', 'traceId', 't3', 'name', 'n', 'value', '1e400'::jsonb)),
     jsonb_build_object('id', 'ok2', 'timestamp', '2026-03-03T00:00:01Z', 'type', 'span-create',
                        'body', jsonb_build_object('id', 'x9', 'traceId', 't3', 'name', E'it''s; DROP TABLE x; --'))
 ))));

@@ -538,6 +538,11 @@ read_usage(JsonbContainer *body, UsageMap *usage, UsageMap *cost)
 			t = num_add(t, usage->values[i]);
 		map_set(usage, "total", t);
 	}
+	/* the token columns are bigint */
+	for (int i = 0; i < usage->n; i++)
+		if (DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(usage->values[i]),
+											 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))))
+			return psprintf("the usage %s adds up to more than a 64-bit count", usage->keys[i]);
 
 	if (c != NULL && c->type != jbvNull)
 	{
@@ -1092,6 +1097,11 @@ score_event(Batch *b, Event *ev)
 		n = value->val.numeric;
 		if (numeric_is_nan(n) || numeric_is_inf(n))
 			return "body.value must be finite";
+		/* beyond double precision, numeric_float8 would raise an error */
+		if (DatumGetBool(DirectFunctionCall2(numeric_gt,
+											 DirectFunctionCall1(numeric_abs, NumericGetDatum(n)),
+											 DirectFunctionCall1(float8_numeric, Float8GetDatum(1e300)))))
+			return "body.value is out of range";
 		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(n)));
 		if (!isfinite(d))
 			return "body.value is out of range";

@@ -1682,6 +1682,14 @@ lock_user(const char *user_id, LOCKMODE mode, bool wait)
  */
 #define BULK_USERS 1000
 
+/*
+ * The refresh settles at most this many users per batch: it locks each one
+ * (EXCLUSIVE, without waiting) until the batch commits, and ten thousand
+ * locks in one transaction filled the lock table of a small server.  The
+ * refresh goes on batch after batch while a batch settles someone.
+ */
+#define SETTLE_MAX 1000
+
 static bool
 lock_all_users(LOCKMODE mode, bool wait)
 {
@@ -2548,7 +2556,7 @@ usertrack_fold_pending(PG_FUNCTION_ARGS)
 	 * while it still has many (mostly dead, just deleted) entries costs a
 	 * probe per user per batch.
 	 */
-	arg = Int64GetDatum(max_rows);
+	arg = Int64GetDatum(Min(max_rows, SETTLE_MAX));
 	if (folded < (uint64) max_rows)
 		ncandidates = run_query(Q_SETTLE_CANDIDATES, &arg);
 	else

@@ -3197,6 +3197,15 @@ COMMENT ON FUNCTION usertrack.ingest(jsonb) IS
   'Takes the body of a Langfuse ingestion request ({"batch": [events]}: trace-create, span/generation/event and the newer observation types, observation-create/update, score-create, sdk-log), upserts traces, observations and scores with Langfuse''s merge rules, and returns {"successes": [{"id", "status"}], "errors": [{"id", "status", "message", "error"}]}: a bad event is reported there and the others land. Runs with the caller''s rights on the input tables';
 REVOKE ALL ON FUNCTION usertrack.ingest(jsonb) FROM PUBLIC;
 
+CREATE FUNCTION usertrack.ingest_otlp(request jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'usertrack_ingest_otlp'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION usertrack.ingest_otlp(jsonb) IS
+  'Takes an OTLP/HTTP JSON trace export ({"resourceSpans": [...]}): one trace per trace id, one observation per span, user, session, tags, metadata, model, usage, cost, level and type from the Langfuse, OpenTelemetry GenAI and OpenInference attributes; merged like ingest(). Returns {} or the OTLP partial success {"partialSuccess": {"rejectedSpans", "errorMessage"}}. Runs with the caller''s rights on the input tables';
+REVOKE ALL ON FUNCTION usertrack.ingest_otlp(jsonb) FROM PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Roles, and one user's data: export and erasure.
 ------------------------------------------------------------------------------
@@ -3213,11 +3222,12 @@ BEGIN
     EXECUTE format('GRANT SELECT ON usertrack.user_traits TO %s', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION usertrack.set_user_traits(text, jsonb), '
                    'usertrack.check_budget(text), usertrack.budget_allows(text), '
-                   'usertrack.user_usage(text, interval), usertrack.ingest(jsonb) TO %s', role_name);
+                   'usertrack.user_usage(text, interval), usertrack.ingest(jsonb), '
+                   'usertrack.ingest_otlp(jsonb) TO %s', role_name);
 END
 $$;
 COMMENT ON FUNCTION usertrack.grant_writer(regrole) IS
-  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view), and check budgets (check_budget(), budget_allows(), user_usage()), and send Langfuse batches (ingest()). Its writes keep every total right and open alerts, although it gets no right on the maintained tables, the rules or the alerts';
+  'Lets a role write the input tables and the traits it sets (SELECT, INSERT, UPDATE, DELETE on traces, observations, scores and user_traits_set; upserts included; set_user_traits(); SELECT on the user_traits view), and check budgets (check_budget(), budget_allows(), user_usage()), and send Langfuse batches and OTLP exports (ingest(), ingest_otlp()). Its writes keep every total right and open alerts, although it gets no right on the maintained tables, the rules or the alerts';
 REVOKE ALL ON FUNCTION usertrack.grant_writer(regrole) FROM PUBLIC;
 
 CREATE FUNCTION usertrack.grant_reader(role_name regrole)

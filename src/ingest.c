@@ -28,7 +28,9 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/jsonapi.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -1650,4 +1652,879 @@ usertrack_ingest(PG_FUNCTION_ARGS)
 	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
 	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
+
+/* ---------------------------------------------------------------------
+ * OTLP: usertrack.ingest_otlp(request jsonb) -> jsonb
+ *
+ * An OTLP/HTTP JSON trace export ({"resourceSpans": [...]}, COMPAT.md
+ * sections 3.2 to 3.6 and 4.2).  Each span becomes the Langfuse events it
+ * stands for (a trace event with the trace-level attributes it carries, the
+ * root span's name, input and output; an observation event with the rest),
+ * and those go through the same checks, merge and upserts as ingest().
+ * --------------------------------------------------------------------- */
+
+typedef struct SpanAttrs
+{
+	int			n;
+	int			cap;
+	char	  **keys;
+	JsonbValue *vals;
+} SpanAttrs;
+
+static JsonbValue *
+container_value(Jsonb *j)
+{
+	JsonbValue *v = palloc(sizeof(JsonbValue));
+
+	if (JB_ROOT_IS_SCALAR(j))
+	{
+		JsonbExtractScalar(&j->root, v);
+		return v;
+	}
+	v->type = jbvBinary;
+	v->val.binary.data = &j->root;
+	v->val.binary.len = VARSIZE(j) - VARHDRSZ;
+	return v;
+}
+
+/* A JSON text, parsed if it is valid JSON (NULL otherwise). */
+static JsonbValue *
+parse_json_text(const char *s, int len)
+{
+	JsonLexContext *lex;
+	char	   *copy = pnstrdup(s, len);
+
+	lex = makeJsonLexContextCstringLen(copy, len, GetDatabaseEncoding(), false);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		return NULL;
+	return container_value(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(copy))));
+}
+
+/* An OTLP AnyValue as a plain value (COMPAT 3.2). */
+static JsonbValue *
+any_value(JsonbValue *av)
+{
+	JsonbValue *x;
+	JsonbValue *out = palloc(sizeof(JsonbValue));
+
+	if (av == NULL || !is_object(av))
+	{
+		out->type = jbvNull;
+		return out;
+	}
+	if ((x = get_key(av->val.binary.data, "stringValue")) != NULL && x->type == jbvString)
+		return x;
+	if ((x = get_key(av->val.binary.data, "boolValue")) != NULL && x->type == jbvBool)
+		return x;
+	if ((x = get_key(av->val.binary.data, "intValue")) != NULL ||
+		(x = get_key(av->val.binary.data, "doubleValue")) != NULL)
+	{
+		if (x->type == jbvNumeric)
+			return x;
+		if (x->type == jbvString)
+		{
+			JsonbValue *n = parse_json_text(x->val.string.val, x->val.string.len);
+
+			if (n != NULL && n->type == jbvNumeric)
+				return n;
+			return x;			/* "NaN", "Infinity": kept as strings */
+		}
+	}
+	if ((x = get_key(av->val.binary.data, "arrayValue")) != NULL && is_object(x))
+	{
+		JsonbValue *vals = get_key(x->val.binary.data, "values");
+		JsonbParseState *st = NULL;
+
+		pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+		if (vals != NULL && is_array(vals))
+		{
+			JsonbIterator *it = JsonbIteratorInit(vals->val.binary.data);
+			JsonbValue	e;
+			JsonbIteratorToken tok;
+
+			while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+				if (tok == WJB_ELEM)
+				{
+					JsonbValue *d = any_value(&e);
+
+					pushJsonbValue(&st, WJB_ELEM, d);
+				}
+		}
+		return container_value(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL)));
+	}
+	/* kvlistValue and bytesValue are kept as the AnyValue object */
+	return av;
+}
+
+static void
+attrs_read(JsonbValue *list, SpanAttrs *m)
+{
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+
+	if (list == NULL || !is_array(list))
+		return;
+	it = JsonbIteratorInit(list->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		JsonbValue *k;
+		char	   *key;
+		int			i;
+
+		if (tok != WJB_ELEM || !is_object(&e))
+			continue;
+		k = get_key(e.val.binary.data, "key");
+		if (k == NULL || k->type != jbvString)
+			continue;
+		key = value_string(k);
+		for (i = 0; i < m->n; i++)
+			if (strcmp(m->keys[i], key) == 0)
+				break;
+		if (i == m->n)
+		{
+			if (m->n == m->cap)
+			{
+				m->cap = m->cap ? m->cap * 2 : 16;
+				m->keys = m->keys ? repalloc(m->keys, sizeof(char *) * m->cap) :
+					palloc(sizeof(char *) * m->cap);
+				m->vals = m->vals ? repalloc(m->vals, sizeof(JsonbValue) * m->cap) :
+					palloc(sizeof(JsonbValue) * m->cap);
+			}
+			m->keys[m->n++] = key;
+		}
+		/* the last duplicate wins */
+		m->vals[i] = *any_value(get_key(e.val.binary.data, "value"));
+	}
+}
+
+static JsonbValue *
+attr(SpanAttrs *m, const char *key)
+{
+	for (int i = 0; i < m->n; i++)
+		if (strcmp(m->keys[i], key) == 0)
+			return m->vals[i].type == jbvNull ? NULL : &m->vals[i];
+	return NULL;
+}
+
+/* The first of some keys with a non-empty value, as a string. */
+static JsonbValue *
+attr_string(SpanAttrs *m, const char *const *keys)
+{
+	for (int i = 0; keys[i]; i++)
+	{
+		JsonbValue *v = attr(m, keys[i]);
+
+		if (v == NULL)
+			continue;
+		if (v->type == jbvString && v->val.string.len > 0)
+			return v;
+		if (v->type == jbvNumeric || v->type == jbvBool)
+		{
+			JsonbValue *s = palloc(sizeof(JsonbValue));
+			char	   *text = v->type == jbvBool ? (v->val.boolean ? "true" : "false") :
+				DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+
+			s->type = jbvString;
+			s->val.string.val = text;
+			s->val.string.len = strlen(text);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* A value that may be JSON text (input, output, metadata): parsed if it is. */
+static JsonbValue *
+json_or_string(JsonbValue *v)
+{
+	if (v != NULL && v->type == jbvString)
+	{
+		JsonbValue *p = parse_json_text(v->val.string.val, v->val.string.len);
+
+		if (p != NULL)
+			return p;
+	}
+	return v;
+}
+
+static void
+push_kv(JsonbParseState **st, const char *key, JsonbValue *v)
+{
+	JsonbValue	k;
+
+	if (v == NULL)
+		return;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(st, WJB_KEY, &k);
+	pushJsonbValue(st, WJB_VALUE, v);
+}
+
+static JsonbValue *
+cstring_value(const char *s)
+{
+	JsonbValue *v = palloc(sizeof(JsonbValue));
+
+	v->type = jbvString;
+	v->val.string.val = (char *) s;
+	v->val.string.len = strlen(s);
+	return v;
+}
+
+/* Unix nanoseconds (a decimal string or a number) as an ISO 8601 string. */
+static const char *
+nanos_to_iso(JsonbValue *v, TimestampTz *ts)
+{
+	int64		ns;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Numeric		n;
+
+	if (v == NULL)
+		return NULL;
+	if (v->type == jbvString)
+	{
+		if (v->val.string.len == 0 || v->val.string.len > 19)
+			return NULL;
+		for (int i = 0; i < v->val.string.len; i++)
+			if (!isdigit((unsigned char) v->val.string.val[i]))
+				return NULL;
+		n = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+												CStringGetDatum(pnstrdup(v->val.string.val, v->val.string.len)),
+												ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	}
+	else if (v->type == jbvNumeric && count_value(v, false, &n))
+		;
+	else
+		return NULL;
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))))
+		return NULL;
+	ns = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
+	*ts = ns / 1000 - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	if (timestamp2tm(*ts, NULL, &tm, &fsec, NULL, NULL) != 0 || tm.tm_year > 9999 || tm.tm_year < 1)
+		return NULL;
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+/* A hex id of a given length, lower-cased; NULL if it is not one. */
+static char *
+hex_id(JsonbValue *v, int len)
+{
+	char	   *s;
+
+	if (v == NULL || v->type != jbvString || v->val.string.len != len)
+		return NULL;
+	s = pnstrdup(v->val.string.val, len);
+	for (int i = 0; i < len; i++)
+	{
+		if (!isxdigit((unsigned char) s[i]))
+			return NULL;
+		s[i] = tolower((unsigned char) s[i]);
+	}
+	return s;
+}
+
+/* The observation type of a span (COMPAT 3.5, the mappers that apply). */
+static const char *
+span_type(SpanAttrs *a)
+{
+	static const char *const lf[][2] = {
+		{"span", "SPAN"}, {"generation", "GENERATION"}, {"event", "EVENT"},
+		{"embedding", "EMBEDDING"}, {"agent", "AGENT"}, {"tool", "TOOL"},
+		{"chain", "CHAIN"}, {"retriever", "RETRIEVER"}, {"guardrail", "GUARDRAIL"},
+		{"evaluator", "EVALUATOR"}
+	};
+	static const char *const oi[][2] = {
+		{"LLM", "GENERATION"}, {"CHAIN", "CHAIN"}, {"RETRIEVER", "RETRIEVER"},
+		{"EMBEDDING", "EMBEDDING"}, {"AGENT", "AGENT"}, {"TOOL", "TOOL"},
+		{"GUARDRAIL", "GUARDRAIL"}, {"EVALUATOR", "EVALUATOR"}
+	};
+	static const char *const genai[][2] = {
+		{"chat", "GENERATION"}, {"completion", "GENERATION"}, {"text_completion", "GENERATION"},
+		{"generate_content", "GENERATION"}, {"generate", "GENERATION"},
+		{"embeddings", "EMBEDDING"}, {"invoke_agent", "AGENT"}, {"create_agent", "AGENT"},
+		{"execute_tool", "TOOL"}
+	};
+	static const char *const model_keys[] = {
+		"langfuse.observation.model.name", "gen_ai.request.model", "gen_ai.response.model",
+		"llm.model_name", "model", NULL
+	};
+	JsonbValue *v;
+
+#define MATCH(table, value, ci) \
+	for (int i_ = 0; i_ < (int) lengthof(table); i_++) \
+		if ((int) strlen(table[i_][0]) == (value)->val.string.len && \
+			((ci) ? pg_strncasecmp(table[i_][0], (value)->val.string.val, (value)->val.string.len) : \
+			 strncmp(table[i_][0], (value)->val.string.val, (value)->val.string.len)) == 0) \
+			return table[i_][1]
+
+	if ((v = attr(a, "langfuse.observation.type")) != NULL && v->type == jbvString)
+		MATCH(lf, v, true);
+	if ((v = attr(a, "openinference.span.kind")) != NULL && v->type == jbvString)
+		MATCH(oi, v, true);
+	if ((v = attr(a, "gen_ai.operation.name")) != NULL && v->type == jbvString)
+		MATCH(genai, v, false);
+#undef MATCH
+	if (attr(a, "gen_ai.tool.name") || attr(a, "gen_ai.tool.call.id"))
+		return "TOOL";
+	if (attr_string(a, model_keys))
+		return "GENERATION";
+	return "SPAN";
+}
+
+/* gen_ai.usage.* and llm.token_count.* as a usage map (COMPAT 3.6). */
+static JsonbValue *
+generic_usage(SpanAttrs *a)
+{
+	static const char *const prefixes[] = {"gen_ai.usage.", "llm.token_count.", NULL};
+	static const char *const in_keys[] = {"prompt_tokens", "input_tokens", "prompt", NULL};
+	static const char *const out_keys[] = {"completion_tokens", "output_tokens", "completion", NULL};
+	static const char *const total_keys[] = {"total_tokens", "total", NULL};
+	static const char *const cache_read[] = {"cache_read.input_tokens", "cache_read_input_tokens",
+		"cache_read_tokens", "details.cache_read_tokens", "details.cache_read_input_tokens",
+	"prompt_details.cache_read", "input_cached_tokens", NULL};
+	static const char *const cache_write[] = {"cache_creation.input_tokens", "cache_creation_input_tokens",
+		"cache_write_tokens", "details.cache_write_tokens", "details.cache_creation_input_tokens",
+	"prompt_details.cache_write", "input_cache_creation", NULL};
+	static const char *const reasoning[] = {"reasoning.output_tokens", "completion_details.reasoning", NULL};
+	static const char *const audio_out[] = {"completion_details.audio", NULL};
+	UsageMap	raw,
+				out;
+	Numeric		in = NULL,
+				outv = NULL,
+				cr = NULL,
+				cw = NULL,
+				rs = NULL,
+				au = NULL;
+	JsonbParseState *st = NULL;
+
+	memset(&raw, 0, sizeof(raw));
+	memset(&out, 0, sizeof(out));
+	for (int i = 0; i < a->n; i++)
+		for (int p = 0; prefixes[p]; p++)
+		{
+			size_t		pl = strlen(prefixes[p]);
+			Numeric		n;
+
+			if (strncmp(a->keys[i], prefixes[p], pl) == 0 && a->keys[i][pl] != '\0' &&
+				strcmp(a->keys[i], "gen_ai.usage.cost") != 0 &&
+				count_value(&a->vals[i], true, &n))
+				(void) map_set(&raw, a->keys[i] + pl, n);
+		}
+	if (raw.n == 0)
+		return NULL;
+#define FIRST(list, var) \
+	for (int k_ = 0; list[k_] && var == NULL; k_++) var = map_get(&raw, list[k_])
+	FIRST(in_keys, in);
+	FIRST(out_keys, outv);
+	FIRST(cache_read, cr);
+	FIRST(cache_write, cw);
+	FIRST(reasoning, rs);
+	FIRST(audio_out, au);
+#undef FIRST
+	if (in != NULL)
+	{
+		if (cr)
+			in = num_sub_floor0(in, cr);
+		if (cw)
+			in = num_sub_floor0(in, cw);
+		map_set(&out, "input", in);
+	}
+	if (outv != NULL)
+	{
+		if (rs)
+			outv = num_sub_floor0(outv, rs);
+		if (au)
+			outv = num_sub_floor0(outv, au);
+		map_set(&out, "output", outv);
+	}
+	for (int k = 0; total_keys[k]; k++)
+		if (map_get(&raw, total_keys[k]))
+		{
+			map_set(&out, "total", map_get(&raw, total_keys[k]));
+			break;
+		}
+	if (cr)
+		map_set(&out, "input_cached_tokens", cr);
+	if (cw)
+		map_set(&out, "input_cache_creation", cw);
+	if (rs)
+		map_set(&out, "output_reasoning_tokens", rs);
+	if (au)
+		map_set(&out, "output_audio_tokens", au);
+	/* any other kind, verbatim (without a leading "details.") */
+	for (int i = 0; i < raw.n; i++)
+	{
+		const char *k = raw.keys[i];
+		bool		known = false;
+		const char *const *lists[] = {in_keys, out_keys, total_keys, cache_read, cache_write,
+		reasoning, audio_out};
+
+		for (int l = 0; l < (int) lengthof(lists) && !known; l++)
+			for (int j = 0; lists[l][j]; j++)
+				if (strcmp(lists[l][j], k) == 0)
+					known = true;
+		if (!known)
+			map_set(&out, strncmp(k, "details.", 8) == 0 ? k + 8 : k, raw.values[i]);
+	}
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < out.n; i++)
+	{
+		JsonbValue	v;
+
+		v.type = jbvNumeric;
+		v.val.numeric = out.values[i];
+		push_kv(&st, out.keys[i], &v);
+	}
+	return container_value(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+}
+
+/* A metadata object: a JSON object attribute and its .<k> attributes. */
+static JsonbValue *
+metadata_of(SpanAttrs *a, const char *base)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue *whole = json_or_string(attr(a, base));
+	size_t		bl = strlen(base);
+	bool		any = false;
+	Jsonb	   *merged;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < a->n; i++)
+		if (strncmp(a->keys[i], base, bl) == 0 && a->keys[i][bl] == '.' && a->keys[i][bl + 1] != '\0')
+		{
+			push_kv(&st, a->keys[i] + bl + 1, json_or_string(&a->vals[i]));
+			any = true;
+		}
+	merged = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	if (whole != NULL && is_object(whole))
+	{
+		Jsonb	   *w = JsonbValueToJsonb(whole);
+
+		merged = any ? DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(w),
+														  JsonbPGetDatum(merged))) : w;
+		any = true;
+	}
+	return any ? container_value(merged) : NULL;
+}
+
+/* Tags: a string array, a JSON array string, a comma list or one string. */
+static JsonbValue *
+tags_of(SpanAttrs *a)
+{
+	static const char *const keys[] = {"langfuse.trace.tags", "langfuse.tags", NULL};
+
+	for (int i = 0; keys[i]; i++)
+	{
+		JsonbValue *v = attr(a, keys[i]);
+		JsonbParseState *st = NULL;
+
+		if (v == NULL)
+			continue;
+		if (v->type == jbvString)
+		{
+			JsonbValue *p = parse_json_text(v->val.string.val, v->val.string.len);
+
+			if (p != NULL && is_array(p))
+				v = p;
+			else
+			{
+				char	   *s = value_string(v);
+				char	   *tok,
+						   *save;
+
+				pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+				for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				{
+					while (*tok == ' ')
+						tok++;
+					if (*tok)
+						pushJsonbValue(&st, WJB_ELEM, cstring_value(tok));
+				}
+				return container_value(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL)));
+			}
+		}
+		if (is_array(v))
+		{
+			/* keep the string elements */
+			JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+			JsonbValue	e;
+			JsonbIteratorToken tok;
+
+			pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+			while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+				if (tok == WJB_ELEM && e.type == jbvString)
+					pushJsonbValue(&st, WJB_ELEM, &e);
+			return container_value(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL)));
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The events of one span: its observation, and the trace event with what
+ * the span says about its trace.  Returns an error (the span is rejected).
+ */
+static const char *
+span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bool *has_trace)
+{
+	static const char *const user_keys[] = {"langfuse.user.id", "user.id",
+		"langfuse.observation.metadata.langfuse_user_id", "langfuse.trace.metadata.langfuse_user_id",
+	"ai.telemetry.metadata.userId", NULL};
+	static const char *const session_keys[] = {"langfuse.session.id", "session.id",
+		"gen_ai.conversation.id", "langfuse.observation.metadata.langfuse_session_id",
+	"langfuse.trace.metadata.langfuse_session_id", "ai.telemetry.metadata.sessionId", NULL};
+	static const char *const env_keys[] = {"langfuse.environment", "deployment.environment.name",
+	"deployment.environment", NULL};
+	static const char *const model_keys[] = {"langfuse.observation.model.name", "gen_ai.response.model",
+	"ai.model.id", "gen_ai.request.model", "llm.response.model", "llm.model_name", "model", NULL};
+	static const char *const level_debug[] = {"TRACE", "VERBOSE", "DEBUG", NULL};
+	static const char *const level_default[] = {"INFO", "LOG", "NOTICE", "OK", "SUCCESS", "DEFAULT", NULL};
+	static const char *const level_warning[] = {"WARN", "WARNING", NULL};
+	static const char *const level_error[] = {"FATAL", "CRITICAL", "ERROR", NULL};
+	JsonbContainer *sc;
+	SpanAttrs		a;
+	char	   *trace_id,
+			   *span_id,
+			   *parent = NULL;
+	JsonbValue *v,
+			   *status,
+			   *x;
+	TimestampTz start_ts = 0,
+				end_ts = 0;
+	const char *start,
+			   *end;
+	bool		root;
+	JsonbParseState *ts = NULL,
+			   *os = NULL;
+	JsonbValue *tuser,
+			   *tsession,
+			   *tenv,
+			   *ttags,
+			   *tmeta,
+			   *trel,
+			   *tver,
+			   *input,
+			   *output;
+	const char *level = NULL;
+
+	if (!is_object(span))
+		return "a span must be an object";
+	sc = span->val.binary.data;
+	if ((trace_id = hex_id(get_key(sc, "traceId"), 32)) == NULL)
+		return "traceId must be 32 hex digits";
+	if ((span_id = hex_id(get_key(sc, "spanId"), 16)) == NULL)
+		return "spanId must be 16 hex digits";
+	v = get_key(sc, "parentSpanId");
+	if (v != NULL && v->type == jbvString && v->val.string.len > 0 &&
+		(parent = hex_id(v, 16)) == NULL)
+		return "parentSpanId must be 16 hex digits";
+	start = nanos_to_iso(get_key(sc, "startTimeUnixNano"), &start_ts);
+	end = nanos_to_iso(get_key(sc, "endTimeUnixNano"), &end_ts);
+	if (start == NULL && end == NULL)
+		return "startTimeUnixNano and endTimeUnixNano are missing or out of range";
+	if (start == NULL)
+		start = end, start_ts = end_ts;
+	if (end == NULL)
+		end = start;
+
+	memset(&a, 0, sizeof(a));
+	attrs_read(get_key(sc, "attributes"), &a);
+	x = attr(&a, "langfuse.internal.as_root");
+	root = parent == NULL || (x != NULL && x->type == jbvBool && x->val.boolean) ||
+		(x != NULL && x->type == jbvString && x->val.string.len == 4 &&
+		 strncmp(x->val.string.val, "true", 4) == 0);
+
+	/* the trace */
+	tuser = attr_string(&a, user_keys);
+	tsession = attr_string(&a, session_keys);
+	tenv = attr_string(&a, env_keys);
+	if (tenv == NULL)
+		tenv = attr_string(res, env_keys);
+	ttags = tags_of(&a);
+	tmeta = metadata_of(&a, "langfuse.trace.metadata");
+	trel = attr_string(&a, (const char *const[]) {"langfuse.release", NULL});
+	if (trel == NULL)
+		trel = attr_string(res, (const char *const[]) {"langfuse.release", NULL});
+	tver = attr_string(&a, (const char *const[]) {"langfuse.version", NULL});
+	if (tver == NULL)
+		tver = attr_string(res, (const char *const[]) {"service.version", NULL});
+	input = json_or_string(attr(&a, "langfuse.observation.input"));
+	if (input == NULL)
+		input = json_or_string(attr(&a, "input.value"));
+	if (input == NULL)
+		input = json_or_string(attr(&a, "gen_ai.input.messages"));
+	output = json_or_string(attr(&a, "langfuse.observation.output"));
+	if (output == NULL)
+		output = json_or_string(attr(&a, "output.value"));
+	if (output == NULL)
+		output = json_or_string(attr(&a, "gen_ai.output.messages"));
+
+	pushJsonbValue(&ts, WJB_BEGIN_OBJECT, NULL);
+	push_kv(&ts, "id", cstring_value(trace_id));
+	push_kv(&ts, "timestamp", cstring_value(start));
+	push_kv(&ts, "userId", tuser);
+	push_kv(&ts, "sessionId", tsession);
+	push_kv(&ts, "environment", tenv);
+	push_kv(&ts, "tags", ttags);
+	push_kv(&ts, "metadata", tmeta);
+	push_kv(&ts, "release", trel);
+	push_kv(&ts, "version", tver);
+	if (root)
+	{
+		JsonbValue *tname = attr_string(&a, (const char *const[]) {"langfuse.trace.name", NULL});
+		JsonbValue *tin = json_or_string(attr(&a, "langfuse.trace.input"));
+		JsonbValue *tout = json_or_string(attr(&a, "langfuse.trace.output"));
+
+		x = get_key(sc, "name");
+		push_kv(&ts, "name", tname ? tname : (x && x->type == jbvString ? x : NULL));
+		push_kv(&ts, "input", tin ? tin : input);
+		push_kv(&ts, "output", tout ? tout : output);
+	}
+	else
+	{
+		JsonbValue *tname = attr_string(&a, (const char *const[]) {"langfuse.trace.name", NULL});
+
+		push_kv(&ts, "name", tname);
+		push_kv(&ts, "input", json_or_string(attr(&a, "langfuse.trace.input")));
+		push_kv(&ts, "output", json_or_string(attr(&a, "langfuse.trace.output")));
+	}
+	trace_ev->body = &JsonbValueToJsonb(pushJsonbValue(&ts, WJB_END_OBJECT, NULL))->root;
+	trace_ev->kind = E_TRACE;
+	trace_ev->ts = start_ts;
+	*has_trace = true;
+
+	/* the observation */
+	x = attr(&a, "langfuse.observation.level");
+	if (x != NULL && x->type == jbvString)
+	{
+		const char *const *lists[] = {level_debug, level_default, level_warning, level_error};
+		const char *names[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"};
+
+		for (int l = 0; l < 4 && level == NULL; l++)
+			for (int j = 0; lists[l][j]; j++)
+				if ((int) strlen(lists[l][j]) == x->val.string.len &&
+					pg_strncasecmp(lists[l][j], x->val.string.val, x->val.string.len) == 0)
+					level = names[l];
+	}
+	status = get_key(sc, "status");
+	if (level == NULL && status != NULL && is_object(status) &&
+		(x = get_key(status->val.binary.data, "code")) != NULL && x->type == jbvNumeric &&
+		DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x->val.numeric),
+										 NumericGetDatum(int64_to_numeric(2)))))
+		level = "ERROR";
+
+	pushJsonbValue(&os, WJB_BEGIN_OBJECT, NULL);
+	push_kv(&os, "id", cstring_value(span_id));
+	push_kv(&os, "traceId", cstring_value(trace_id));
+	if (parent)
+		push_kv(&os, "parentObservationId", cstring_value(parent));
+	x = attr_string(&a, (const char *const[]) {"gen_ai.tool.name", NULL});
+	push_kv(&os, "name", x ? x : get_key(sc, "name"));
+	push_kv(&os, "startTime", cstring_value(start));
+	push_kv(&os, "endTime", cstring_value(end));
+	push_kv(&os, "model", attr_string(&a, model_keys));
+	if (level)
+		push_kv(&os, "level", cstring_value(level));
+	x = attr_string(&a, (const char *const[]) {"langfuse.observation.status_message", NULL});
+	if (x == NULL && status != NULL && is_object(status))
+	{
+		x = get_key(status->val.binary.data, "message");
+		if (x != NULL && (x->type != jbvString || x->val.string.len == 0))
+			x = NULL;
+	}
+	push_kv(&os, "statusMessage", x);
+	x = json_or_string(attr(&a, "langfuse.observation.completion_start_time"));
+	if (x != NULL && x->type == jbvString)
+	{
+		TimestampTz dummy;
+
+		if (parse_timestamp(x->val.string.val, x->val.string.len, &dummy))
+			push_kv(&os, "completionStartTime", x);
+	}
+	x = json_or_string(attr(&a, "langfuse.observation.model.parameters"));
+	if (x != NULL && is_object(x))
+		push_kv(&os, "modelParameters", x);
+	push_kv(&os, "input", input);
+	push_kv(&os, "output", output);
+	push_kv(&os, "metadata", metadata_of(&a, "langfuse.observation.metadata"));
+	x = json_or_string(attr(&a, "langfuse.observation.usage_details"));
+	push_kv(&os, "usageDetails", x != NULL && is_object(x) ? x : generic_usage(&a));
+	x = json_or_string(attr(&a, "langfuse.observation.cost_details"));
+	if (x != NULL && is_object(x))
+		push_kv(&os, "costDetails", x);
+	else
+	{
+		JsonbValue *c = attr(&a, "gen_ai.usage.cost");
+
+		if (c == NULL)
+			c = attr(&a, "llm.cost.total");
+		if (c != NULL && c->type == jbvNumeric)
+		{
+			JsonbParseState *cs = NULL;
+
+			pushJsonbValue(&cs, WJB_BEGIN_OBJECT, NULL);
+			push_kv(&cs, "total", c);
+			push_kv(&os, "costDetails",
+					container_value(JsonbValueToJsonb(pushJsonbValue(&cs, WJB_END_OBJECT, NULL))));
+		}
+	}
+	obs_ev->body = &JsonbValueToJsonb(pushJsonbValue(&os, WJB_END_OBJECT, NULL))->root;
+	obs_ev->kind = E_OBSERVATION;
+	obs_ev->obs_type = span_type(&a);
+	obs_ev->ts = start_ts;
+	obs_ev->id = span_id;
+	trace_ev->id = span_id;
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(usertrack_ingest_otlp);
+
+Datum
+usertrack_ingest_otlp(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *in = PG_GETARG_JSONB_P(0);
+	JsonbValue *rs;
+	JsonbIterator *it;
+	JsonbValue	r;
+	JsonbIteratorToken tok;
+	List	   *events = NIL;
+	Event	   *sorted;
+	int			n = 0,
+				seq = 0,
+				rejected = 0;
+	StringInfoData msg;
+	Batch		b;
+	HASHCTL		ctl;
+	ListCell   *lc;
+	JsonbParseState *st = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(in) ||
+		((rs = get_key(&in->root, "resourceSpans")) != NULL && !is_array(rs)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid OTLP trace export"),
+				 errdetail("usertrack.ingest_otlp() takes a JSON object whose key \"resourceSpans\" is an array."),
+				 errhint("Send the body of an OTLP/HTTP JSON export: {\"resourceSpans\": [{\"resource\", \"scopeSpans\": [{\"scope\", \"spans\": [...]}]}]}.")));
+	initStringInfo(&msg);
+
+	if (rs != NULL)
+	{
+		it = JsonbIteratorInit(rs->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &r, true)) != WJB_DONE)
+		{
+			SpanAttrs		res;
+			JsonbValue *resource,
+					   *scopes,
+						s;
+			JsonbIterator *sit;
+
+			if (tok != WJB_ELEM)
+				continue;
+			if (!is_object(&r))
+			{
+				appendStringInfoString(&msg, msg.len ? "; " : "");
+				appendStringInfoString(&msg, "a resourceSpans element is not an object");
+				continue;
+			}
+			memset(&res, 0, sizeof(res));
+			resource = get_key(r.val.binary.data, "resource");
+			if (resource != NULL && is_object(resource))
+				attrs_read(get_key(resource->val.binary.data, "attributes"), &res);
+			scopes = get_key(r.val.binary.data, "scopeSpans");
+			if (scopes == NULL || !is_array(scopes))
+				continue;
+			sit = JsonbIteratorInit(scopes->val.binary.data);
+			while ((tok = JsonbIteratorNext(&sit, &s, true)) != WJB_DONE)
+			{
+				JsonbValue *spans,
+							sp;
+				JsonbIterator *pit;
+
+				if (tok != WJB_ELEM || !is_object(&s))
+					continue;
+				spans = get_key(s.val.binary.data, "spans");
+				if (spans == NULL || !is_array(spans))
+					continue;
+				pit = JsonbIteratorInit(spans->val.binary.data);
+				while ((tok = JsonbIteratorNext(&pit, &sp, true)) != WJB_DONE)
+				{
+					Event	   *te,
+							   *oe;
+					bool		has_trace = false;
+					const char *err;
+
+					if (tok != WJB_ELEM)
+						continue;
+					te = palloc0(sizeof(Event));
+					oe = palloc0(sizeof(Event));
+					err = span_events(&sp, &res, te, oe, &has_trace);
+					if (err != NULL)
+					{
+						rejected++;
+						if (msg.len < 1000)
+							appendStringInfo(&msg, "%s%s", msg.len ? "; " : "", err);
+						continue;
+					}
+					te->seq = seq++;
+					oe->seq = seq++;
+					events = lappend(events, te);
+					events = lappend(events, oe);
+				}
+			}
+		}
+	}
+
+	/* the same checks, order, merge and writes as ingest() */
+	memset(&b, 0, sizeof(b));
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(EntityKey);
+	ctl.entrysize = sizeof(EntitySlot);
+	ctl.hcxt = CurrentMemoryContext;
+	for (int kind = 0; kind < E_KINDS; kind++)
+		b.by_id[kind] = hash_create("usertrack ingest_otlp", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	sorted = palloc(sizeof(Event) * (list_length(events) + 1));
+	foreach(lc, events)
+		sorted[n++] = *(Event *) lfirst(lc);
+	qsort(sorted, n, sizeof(Event), compare_events);
+	for (int i = 0; i < n; i++)
+	{
+		const char *err = sorted[i].kind == E_TRACE ? trace_event(&b, &sorted[i]) :
+			observation_event(&b, &sorted[i]);
+
+		if (err != NULL)
+		{
+			rejected++;
+			if (msg.len < 1000)
+				appendStringInfo(&msg, "%sspan %s: %s", msg.len ? "; " : "", sorted[i].id, err);
+		}
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "usertrack: SPI_connect failed");
+	write_entities(&b);
+	SPI_finish();
+
+	/* the OTLP response: {} or {"partialSuccess": {...}} */
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	if (rejected > 0 || msg.len > 0)
+	{
+		JsonbParseState *ps = NULL;
+		JsonbValue	num;
+
+		num.type = jbvString;
+		num.val.string.val = psprintf("%d", rejected);
+		num.val.string.len = strlen(num.val.string.val);
+		pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+		push_kv(&ps, "rejectedSpans", &num);
+		push_kv(&ps, "errorMessage", cstring_value(msg.data));
+		push_kv(&st, "partialSuccess",
+				container_value(JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL))));
+	}
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
 }

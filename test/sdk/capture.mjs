@@ -1,11 +1,14 @@
-// capture.mjs: a local stand-in for the Langfuse ingestion endpoint.
-// Listens on 127.0.0.1 (a free port), keeps the body of every
-// POST /api/public/ingestion in order, and answers 207 with every event a
-// success, as the Langfuse server does, so that the SDK does not retry.
+// capture.mjs: a local stand-in for the Langfuse ingestion endpoints.
+// Listens on 127.0.0.1 (a free port) and keeps, in order, the body of every
+// POST /api/public/ingestion (answered 207 with every event a success, as
+// the Langfuse server does, so that the SDK does not retry) and of every
+// OTLP/HTTP JSON trace export (POST /api/public/otel/v1/traces or
+// /v1/traces, answered 200 {}).
 import http from "node:http";
 
 export async function startCapture() {
   const bodies = [];
+  const otlp = [];
   const server = http.createServer((req, res) => {
     let data = "";
     req.on("data", (c) => (data += c));
@@ -18,6 +21,15 @@ export async function startCapture() {
           successes: body.batch.map((e) => ({ id: e.id, status: 201 })),
           errors: [],
         }));
+      } else if (req.method === "POST" && /\/v1\/traces$/.test(req.url)) {
+        if (!String(req.headers["content-type"]).includes("json")) {
+          res.writeHead(415, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "only OTLP JSON is captured" }));
+          return;
+        }
+        otlp.push(JSON.parse(data));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("{}");
       } else {
         res.writeHead(404, { "content-type": "application/json" });
         res.end(JSON.stringify({ message: "not captured" }));
@@ -29,6 +41,7 @@ export async function startCapture() {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     bodies,
+    otlp,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }

@@ -135,4 +135,32 @@ SELECT pg_temp.try($$SELECT usertrack.ingest_otlp('[]')$$) AS not_an_object;
 SELECT pg_temp.try($$SELECT usertrack.ingest_otlp('{"resourceSpans": {}}')$$) AS not_an_array;
 SELECT count(*) AS differences FROM usertrack.verify();
 
+------------------------------------------------------------------------
+-- 4. Plain OpenTelemetry: the OTLP/HTTP JSON exporter with GenAI and
+--    OpenInference attributes (test/sdk/otel-genai.mjs)
+------------------------------------------------------------------------
+TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+\set ofixtures :abs_srcdir '/test/fixtures/otel-genai'
+\set o1 `cat :ofixtures/export-01.json`
+\set osent `cat :ofixtures/sent.json`
+SELECT usertrack.ingest_otlp(:'o1') AS response;
+SELECT user_id, name, session_id, environment, version FROM usertrack.traces ORDER BY user_id;
+SELECT o.type, o.name, o.model, o.level, o.status_message, o.input_tokens, o.output_tokens,
+       o.total_tokens, o.usage_details, o.total_cost, o.computed_total_cost > 0 AS priced,
+       o.input, o.output
+  FROM usertrack.observations o JOIN usertrack.traces t ON t.id = o.trace_id
+ ORDER BY t.user_id, o.start_time, o.name;
+WITH s AS (SELECT :'osent'::jsonb AS j)
+SELECT u.key AS user_id,
+       (u.value ->> 'traces')::bigint = a.total_events AS traces_match,
+       (u.value ->> 'observations')::bigint = a.total_observations AS observations_match,
+       (u.value ->> 'total_tokens')::bigint = a.total_tokens AS tokens_match,
+       (u.value ->> 'errors')::bigint = a.errors AS errors_match,
+       CASE WHEN u.value ? 'priced' THEN a.model_cost > 0
+            ELSE (u.value ->> 'model_cost')::numeric = a.model_cost END AS cost_match
+  FROM s CROSS JOIN LATERAL jsonb_each(s.j -> 'users') u
+  LEFT JOIN usertrack.all_users a ON a.user_id = u.key
+ ORDER BY 1;
+SELECT count(*) AS differences FROM usertrack.verify();
+
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;

@@ -25,6 +25,23 @@ EXCEPTION WHEN OTHERS THEN
         || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
 END $$;
 
+-- each user's totals against what an SDK script says it sent
+CREATE FUNCTION pg_temp.sent_matches(sent jsonb)
+RETURNS TABLE (user_id text, traces_match boolean, observations_match boolean,
+               tokens_match boolean, errors_match boolean, cost_match boolean)
+LANGUAGE sql AS $$
+SELECT u.key,
+       (u.value ->> 'traces')::bigint = a.total_events,
+       (u.value ->> 'observations')::bigint = a.total_observations,
+       (u.value ->> 'total_tokens')::bigint = a.total_tokens,
+       (u.value ->> 'errors')::bigint = a.errors,
+       CASE WHEN u.value ? 'priced' THEN a.model_cost > 0
+            ELSE (u.value ->> 'model_cost')::numeric = a.model_cost END
+  FROM jsonb_each(sent -> 'users') u
+  LEFT JOIN usertrack.all_users a ON a.user_id = u.key
+ ORDER BY 1
+$$;
+
 ------------------------------------------------------------------------
 -- 1. The Langfuse v5 SDK's export
 ------------------------------------------------------------------------
@@ -38,17 +55,7 @@ SELECT o.type, o.name, o.model, o.level, o.status_message, o.input_tokens, o.out
        o.parent_observation_id IS NOT NULL AS has_parent
   FROM usertrack.observations o JOIN usertrack.traces t ON t.id = o.trace_id
  ORDER BY t.user_id, o.start_time, o.name;
-WITH s AS (SELECT :'sent'::jsonb AS j)
-SELECT u.key AS user_id,
-       (u.value ->> 'traces')::bigint = a.total_events AS traces_match,
-       (u.value ->> 'observations')::bigint = a.total_observations AS observations_match,
-       (u.value ->> 'total_tokens')::bigint = a.total_tokens AS tokens_match,
-       (u.value ->> 'errors')::bigint = a.errors AS errors_match,
-       CASE WHEN u.value ? 'priced' THEN a.model_cost > 0
-            ELSE (u.value ->> 'model_cost')::numeric = a.model_cost END AS cost_match
-  FROM s CROSS JOIN LATERAL jsonb_each(s.j -> 'users') u
-  LEFT JOIN usertrack.all_users a ON a.user_id = u.key
- ORDER BY 1;
+SELECT * FROM pg_temp.sent_matches(:'sent');
 -- sent again: nothing changes
 SELECT usertrack.ingest_otlp(:'e1') AS response;
 SELECT user_id, total_events, total_observations, total_tokens, model_cost FROM usertrack.all_users ORDER BY 1;
@@ -150,17 +157,7 @@ SELECT o.type, o.name, o.model, o.level, o.status_message, o.input_tokens, o.out
        o.input, o.output
   FROM usertrack.observations o JOIN usertrack.traces t ON t.id = o.trace_id
  ORDER BY t.user_id, o.start_time, o.name;
-WITH s AS (SELECT :'osent'::jsonb AS j)
-SELECT u.key AS user_id,
-       (u.value ->> 'traces')::bigint = a.total_events AS traces_match,
-       (u.value ->> 'observations')::bigint = a.total_observations AS observations_match,
-       (u.value ->> 'total_tokens')::bigint = a.total_tokens AS tokens_match,
-       (u.value ->> 'errors')::bigint = a.errors AS errors_match,
-       CASE WHEN u.value ? 'priced' THEN a.model_cost > 0
-            ELSE (u.value ->> 'model_cost')::numeric = a.model_cost END AS cost_match
-  FROM s CROSS JOIN LATERAL jsonb_each(s.j -> 'users') u
-  LEFT JOIN usertrack.all_users a ON a.user_id = u.key
- ORDER BY 1;
+SELECT * FROM pg_temp.sent_matches(:'osent');
 SELECT count(*) AS differences FROM usertrack.verify();
 
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;

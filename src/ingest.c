@@ -299,6 +299,28 @@ map_get(const UsageMap *m, const char *key)
 	return NULL;
 }
 
+/* A map as a JSON object of numbers. */
+static JsonbValue *
+map_value(const UsageMap *m)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue	k,
+				v;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < m->n; i++)
+	{
+		k.type = jbvString;
+		k.val.string.val = m->keys[i];
+		k.val.string.len = strlen(m->keys[i]);
+		v.type = jbvNumeric;
+		v.val.numeric = m->values[i];
+		pushJsonbValue(&st, WJB_KEY, &k);
+		pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	return pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+}
+
 static Numeric
 num_add(Numeric a, Numeric b)
 {
@@ -601,6 +623,21 @@ typedef struct EntitySlot
 	EntityKey	key;
 	Entity	   *e;
 } EntitySlot;
+
+static void
+batch_init(Batch *b)
+{
+	HASHCTL		ctl;
+
+	memset(b, 0, sizeof(*b));
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(EntityKey);
+	ctl.entrysize = sizeof(EntitySlot);
+	ctl.hcxt = CurrentMemoryContext;
+	for (int kind = 0; kind < E_KINDS; kind++)
+		b->by_id[kind] = hash_create("usertrack ingest", 64, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
 
 static Entity *
 entity_for(Batch *b, EntityKind kind, const char *id)
@@ -994,46 +1031,14 @@ observation_event(Batch *b, Event *ev)
 	if (usage.n > 0)
 	{
 		/* a non-empty usage replaces the previous one wholesale */
-		JsonbParseState *st = NULL;
-		JsonbValue	k,
-					v;
-
-		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-		for (int i = 0; i < usage.n; i++)
-		{
-			k.type = jbvString;
-			k.val.string.val = usage.keys[i];
-			k.val.string.len = strlen(usage.keys[i]);
-			v.type = jbvNumeric;
-			v.val.numeric = usage.values[i];
-			pushJsonbValue(&st, WJB_KEY, &k);
-			pushJsonbValue(&st, WJB_VALUE, &v);
-		}
-		v = *pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-		set_field(e, "usageDetails", &v);
+		set_field(e, "usageDetails", map_value(&usage));
 		set_numeric(e, "inputTokens", map_get(&usage, "input"));
 		set_numeric(e, "outputTokens", map_get(&usage, "output"));
 		set_numeric(e, "totalTokens", map_get(&usage, "total"));
 	}
 	if (cost.n > 0)
 	{
-		JsonbParseState *st = NULL;
-		JsonbValue	k,
-					v;
-
-		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-		for (int i = 0; i < cost.n; i++)
-		{
-			k.type = jbvString;
-			k.val.string.val = cost.keys[i];
-			k.val.string.len = strlen(cost.keys[i]);
-			v.type = jbvNumeric;
-			v.val.numeric = cost.values[i];
-			pushJsonbValue(&st, WJB_KEY, &k);
-			pushJsonbValue(&st, WJB_VALUE, &v);
-		}
-		v = *pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-		set_field(e, "costDetails", &v);
+		set_field(e, "costDetails", map_value(&cost));
 		set_numeric(e, "inputCost", map_get(&cost, "input"));
 		set_numeric(e, "outputCost", map_get(&cost, "output"));
 		set_numeric(e, "totalCost", map_get(&cost, "total"));
@@ -1550,7 +1555,6 @@ usertrack_ingest(PG_FUNCTION_ARGS)
 	int			nok = 0,
 				nbad = 0;
 	Batch		b;
-	HASHCTL		ctl;
 	JsonbParseState *st = NULL;
 	JsonbValue	k;
 	JsonbValue *res;
@@ -1569,14 +1573,7 @@ usertrack_ingest(PG_FUNCTION_ARGS)
 	bad = palloc(sizeof(ResultItem) * cap);
 
 	/* every event on its own: the envelope, then the body by type */
-	memset(&b, 0, sizeof(b));
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(EntityKey);
-	ctl.entrysize = sizeof(EntitySlot);
-	ctl.hcxt = CurrentMemoryContext;
-	for (int kind = 0; kind < E_KINDS; kind++)
-		b.by_id[kind] = hash_create("usertrack ingest", 64, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	batch_init(&b);
 
 	it = JsonbIteratorInit(batch->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
@@ -2001,7 +1998,6 @@ generic_usage(SpanAttrs *a)
 				cw = NULL,
 				rs = NULL,
 				au = NULL;
-	JsonbParseState *st = NULL;
 
 	memset(&raw, 0, sizeof(raw));
 	memset(&out, 0, sizeof(out));
@@ -2072,16 +2068,7 @@ generic_usage(SpanAttrs *a)
 		if (!known)
 			map_set(&out, strncmp(k, "details.", 8) == 0 ? k + 8 : k, raw.values[i]);
 	}
-	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < out.n; i++)
-	{
-		JsonbValue	v;
-
-		v.type = jbvNumeric;
-		v.val.numeric = out.values[i];
-		push_kv(&st, out.keys[i], &v);
-	}
-	return container_value(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+	return container_value(JsonbValueToJsonb(map_value(&out)));
 }
 
 /* A metadata object: a JSON object attribute and its .<k> attributes. */
@@ -2400,7 +2387,6 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 				rejected = 0;
 	StringInfoData msg;
 	Batch		b;
-	HASHCTL		ctl;
 	ListCell   *lc;
 	JsonbParseState *st = NULL;
 
@@ -2481,14 +2467,7 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 	}
 
 	/* the same checks, order, merge and writes as ingest() */
-	memset(&b, 0, sizeof(b));
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(EntityKey);
-	ctl.entrysize = sizeof(EntitySlot);
-	ctl.hcxt = CurrentMemoryContext;
-	for (int kind = 0; kind < E_KINDS; kind++)
-		b.by_id[kind] = hash_create("usertrack ingest_otlp", 64, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	batch_init(&b);
 	sorted = palloc(sizeof(Event) * (list_length(events) + 1));
 	foreach(lc, events)
 		sorted[n++] = *(Event *) lfirst(lc);

@@ -7,6 +7,8 @@ MODULE_big  = usertrack
 OBJS        = src/usertrack.o src/validate.o src/capture.o src/summaries.o src/prices.o src/sketch.o src/rollup.o src/ingest.o
 DATA        = $(wildcard usertrack--*.sql)
 PGFILEDESC  = "usertrack - per-user analytics of LLM traces"
+# the library knows its version: usertrack.library_version()
+PG_CPPFLAGS = -DUSERTRACK_VERSION=\"$(EXTVERSION)\"
 
 REGRESS      = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=usertrack

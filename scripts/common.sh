@@ -39,3 +39,53 @@ count_regress() {
         tail -20 "$out" | sed 's/^/  | /'
     fi
 }
+
+# shadow_install SHADOW: a private installation of PostgreSQL under the
+# directory SHADOW, for a server that must load a differently built
+# usertrack.so (sanitize.sh, fuzz.sh) without touching the real one, which
+# other test runs may be using.  Everything of the real installation is
+# linked in, except usertrack's files, which come from
+# `make install DESTDIR=SHADOW`, and the postgres and pg_ctl binaries, which
+# are copied: PostgreSQL resolves symbolic links before it derives $libdir
+# and the share directory from its own path.  Needs PGBIN, PKGLIBDIR and
+# SHAREDIR.
+shadow_install() {
+    local shadow=$1
+    mkdir -p "$shadow$PGBIN" "$shadow$PKGLIBDIR" "$shadow$SHAREDIR/extension"
+    cp "$PGBIN/postgres" "$PGBIN/pg_ctl" "$shadow$PGBIN/"
+    _link_missing "$PKGLIBDIR" "$shadow$PKGLIBDIR"
+    _link_missing "$SHAREDIR" "$shadow$SHAREDIR"
+    _link_missing "$SHAREDIR/extension" "$shadow$SHAREDIR/extension"
+    chmod -R a+rX "$shadow"    # the server user reads it
+}
+_link_missing() {
+    local from=$1 to=$2 f
+    for f in "$from"/*; do
+        case "$(basename "$f")" in usertrack.so|usertrack--*|usertrack.control) continue ;; esac
+        [ -e "$to/$(basename "$f")" ] || ln -s "$f" "$to/"
+    done
+}
+
+# asan_init_first_shim OUT.so: builds the library that must be preloaded
+# after an ASan runtime into Debian's (uninstrumented) postgres.  Preloaded
+# into such a program, the ASan runtime initializes on the first malloc.  In
+# postgres that is inside libgpg-error's constructor, which holds glibc's
+# gettext lock; the runtime's initialization calls dlerror(), which takes
+# that lock again and leaves it corrupt, and postgres then hangs in its own
+# bindtextdomain().  This library, marked to be initialized before every
+# other (-z initfirst), makes the first malloc.
+asan_init_first_shim() {
+    local out=$1
+    cat >"${out%.so}.c" <<'SHIM'
+#include <stdlib.h>
+
+__attribute__((constructor)) static void
+asan_init_first(void)
+{
+	void	   *volatile p = malloc(1);
+
+	free(p);
+}
+SHIM
+    gcc -O1 -fPIC -shared -Wl,-z,initfirst -o "$out" "${out%.so}.c" && chmod a+r "$out"
+}

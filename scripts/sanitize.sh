@@ -160,44 +160,13 @@ if ! gcc $($PG_CONFIG --cflags) $SAN_FLAGS -fPIC -shared -I"$($PG_CONFIG --inclu
     give_up "building the canary failed" "$LOG/build.log"
 fi
 
-# Preloaded into an uninstrumented program, the ASan runtime initializes on
-# the first malloc.  In postgres that is inside libgpg-error's constructor,
-# which holds glibc's gettext lock; the runtime's initialization calls
-# dlerror(), which takes that lock again and leaves it corrupt, and postgres
-# then hangs in its own bindtextdomain().  This library, marked to be
-# initialized before every other (-z initfirst), makes the first malloc.
-cat >"$WORK/asan_init_first.c" <<'EOF'
-#include <stdlib.h>
-
-__attribute__((constructor)) static void
-asan_init_first(void)
-{
-	void	   *volatile p = malloc(1);
-
-	free(p);
-}
-EOF
-if ! gcc -O1 -fPIC -shared -Wl,-z,initfirst -o "$WORK/asan_init_first.so" "$WORK/asan_init_first.c" >>"$LOG/build.log" 2>&1; then
+if ! asan_init_first_shim "$WORK/asan_init_first.so" >>"$LOG/build.log" 2>&1; then
     give_up "building the ASan init shim failed" "$LOG/build.log"
 fi
 
 # --- the private installation -----------------------------------------------
-# Everything of the real installation, by symbolic link, except usertrack's
-# own files and the two binaries, which must be real files: PostgreSQL
-# resolves symbolic links before it derives $libdir from its own path.
-mkdir -p "$SHADOW$PGBIN" "$SHADOW$PKGLIBDIR" "$SHADOW$SHAREDIR/extension"
-cp "$PGBIN/postgres" "$PGBIN/pg_ctl" "$SHADOW$PGBIN/"
-link_missing() {
-    local from=$1 to=$2 f
-    for f in "$from"/*; do
-        case "$(basename "$f")" in usertrack.so|usertrack--*|usertrack.control) continue ;; esac
-        [ -e "$to/$(basename "$f")" ] || ln -s "$f" "$to/"
-    done
-}
-link_missing "$PKGLIBDIR" "$SHADOW$PKGLIBDIR"
-link_missing "$SHAREDIR" "$SHADOW$SHAREDIR"
-link_missing "$SHAREDIR/extension" "$SHADOW$SHAREDIR/extension"
-chmod -R a+rX "$SHADOW" "$WORK/asan_init_first.so"    # the server user reads it
+# (see shadow_install in scripts/common.sh)
+shadow_install "$SHADOW"
 
 # --- the server ---------------------------------------------------------------
 mkdir -p "$DATA" "$SOCK" "$SANLOG"

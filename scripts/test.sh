@@ -14,7 +14,9 @@
 #   - the TAP tests (test/t/), which start their own clusters and therefore
 #     run as the unprivileged user "postgres" when started as root,
 #   - scripts/sanitize.sh: the suites again against an ASan+UBSan build of
-#     the extension, and test/difftest under valgrind (SANITIZE=0 skips it).
+#     the extension, and test/difftest under valgrind (SANITIZE=0 skips it),
+#   - scripts/fuzz.sh: libFuzzer on ingest() and ingest_otlp(), 60 seconds
+#     each by default (FUZZ=0 skips it, FUZZ_SECONDS changes it).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -159,21 +161,35 @@ fi
 # scripts/sanitize.sh builds and runs everything in a scratch directory of its
 # own, with a private server; it never touches this tree's build or the
 # installed usertrack.so.  SANITIZE=0 skips it.
+# run_script NAME SCRIPT: a script that ends with "N passed, M failed";
+# its ok/FAILED lines are shown and its counts added to ours.
+run_script() {
+    local name=$1 script=$2 rc line ok bad
+    LOG="$LOG" bash "$script" >"$LOG/$name.log" 2>&1
+    rc=$?
+    grep -E '^  (ok|FAILED) ' "$LOG/$name.log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOG/$name.log" | tail -1)
+    ok=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+    bad=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+    ok=${ok:-0}; bad=${bad:-0}
+    [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+    passed=$((passed + ok)); failed=$((failed + bad))
+    echo "  $(basename "$script"): $ok ok, $bad failed"
+    if [ "$bad" -gt 0 ]; then
+        failures+=("$name"); tail -40 "$LOG/$name.log" | sed 's/^/  | /'
+    fi
+}
 if [ "${SANITIZE:-1}" != 0 ]; then
     say "sanitizers (scripts/sanitize.sh)"
-    LOG="$LOG" bash scripts/sanitize.sh >"$LOG/sanitize.log" 2>&1
-    san_rc=$?
-    grep -E '^  (ok|FAILED) ' "$LOG/sanitize.log"
-    san_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOG/sanitize.log" | tail -1)
-    san_ok=$(echo "$san_line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-    san_bad=$(echo "$san_line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-    san_ok=${san_ok:-0}; san_bad=${san_bad:-0}
-    [ "$san_rc" -ne 0 ] && [ "$san_bad" -eq 0 ] && san_bad=1
-    passed=$((passed + san_ok)); failed=$((failed + san_bad))
-    echo "  sanitize.sh: $san_ok ok, $san_bad failed"
-    if [ "$san_bad" -gt 0 ]; then
-        failures+=(sanitize); tail -40 "$LOG/sanitize.log" | sed 's/^/  | /'
-    fi
+    run_script sanitize scripts/sanitize.sh
+fi
+
+# --- fuzzing: libFuzzer on the ingestion functions, for a bounded time --------
+# scripts/fuzz.sh builds its own clang build in a scratch directory, like
+# sanitize.sh.  FUZZ=0 skips it; FUZZ_SECONDS (default 60) per target.
+if [ "${FUZZ:-1}" != 0 ]; then
+    say "fuzzing (scripts/fuzz.sh, ${FUZZ_SECONDS:-60}s per target)"
+    run_script fuzz scripts/fuzz.sh
 fi
 
 say "summary"

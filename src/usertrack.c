@@ -11,6 +11,7 @@
 
 #include "executor/executor.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "usertrack.h"
@@ -79,4 +80,17 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("usertrack");
 #endif
+}
+
+/*
+ * usertrack.library_version(): the version of this shared library, which
+ * `make install` replaces at once in every database, while each database's
+ * SQL objects stay at their version until ALTER EXTENSION usertrack UPDATE.
+ * usertrack.version() compares the two.
+ */
+PG_FUNCTION_INFO_V1(usertrack_library_version);
+Datum
+usertrack_library_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(USERTRACK_VERSION));
 }

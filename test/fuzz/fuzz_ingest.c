@@ -1,0 +1,359 @@
+/*
+ * test/fuzz/fuzz_ingest.c: the libFuzzer target for usertrack's ingestion
+ * functions, usertrack.ingest() and usertrack.ingest_otlp().
+ *
+ * The code that interprets a payload works on PostgreSQL's jsonb, numeric
+ * and timestamp types and writes through SPI, so it cannot run outside a
+ * server.  The fuzzer therefore runs inside one: scripts/fuzz.sh builds
+ * usertrack.so with clang, -fsanitize=fuzzer-no-link (coverage for
+ * libFuzzer) and ASan+UBSan, links this file and libFuzzer's runtime into
+ * it, and calls usertrack_fuzz_run() from a single-user backend.  That
+ * function hands libFuzzer's driver (LLVMFuzzerRunDriver) a callback that,
+ * for every input, in a subtransaction:
+ *
+ *   1. parses the bytes as jsonb (jsonb_in; inputs that are not JSON stop
+ *      here, which is PostgreSQL's code, not ours); bytes that are not valid
+ *      in the database encoding are skipped, since the server refuses them
+ *      in any client's query before a function could see them;
+ *   2. calls the SQL function under test, through the fmgr, exactly as a
+ *      client's SELECT would;
+ *   3. checks the answer's shape: for ingest() an object with the arrays
+ *      "successes" and "errors" of {"id", "status"} objects, no more of them
+ *      than events in the batch; for ingest_otlp() an object that is empty
+ *      or holds "partialSuccess";
+ *   4. checks the errors that escape: a payload whose envelope is wrong may
+ *      fail with 22023 (invalid_parameter_value); once the envelope is
+ *      right, a bad event must be reported in the answer and must never
+ *      fail the call, so any other escaping error is a finding, and so is
+ *      an internal error (XX000: an elog) anywhere.
+ *
+ * Rows that land are kept: every FUZZ_VERIFY_EVERY inputs the callback runs
+ * usertrack.verify(), which must be empty (the totals kept by the triggers
+ * for what ingest wrote equal a recomputation), truncates the input tables
+ * so the database stays small, and commits (usertrack_fuzz_run is a
+ * procedure, called with CALL, so that a run of hours is not one
+ * transaction that grows without end).  A finding aborts the process,
+ * which makes libFuzzer (or ASan, for memory errors) save the input as a
+ * crash-* file.
+ *
+ * This file is compiled only into the fuzzing build; the extension's own
+ * usertrack.so does not contain it.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FUZZ_VERIFY_EVERY 1000
+
+/* libFuzzer's entry point for a program that has its own main */
+extern int	LLVMFuzzerRunDriver(int *argc, char ***argv,
+								int (*cb) (const uint8_t *data, size_t size));
+
+typedef enum FuzzTarget
+{
+	TARGET_INGEST,
+	TARGET_OTLP
+} FuzzTarget;
+
+static FuzzTarget target;
+static bool strict = false;		/* the canary: no error may escape */
+static FmgrInfo target_fn;
+static MemoryContext input_cxt;
+static long inputs = 0;
+static long landed = 0;
+
+static void
+finding(const char *what, const char *detail)
+{
+	fprintf(stderr, "\nusertrack fuzz finding (%s): %s\n", target == TARGET_INGEST ? "ingest" : "ingest_otlp", what);
+	if (detail != NULL)
+		fprintf(stderr, "  %s\n", detail);
+	fflush(stderr);
+	abort();
+}
+
+static JsonbValue *
+key_of(Jsonb *j, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
+}
+
+/* the number of elements of an array value, or -1 when it is not an array */
+static int
+array_size(JsonbValue *v)
+{
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return -1;
+	return JsonContainerSize(v->val.binary.data);
+}
+
+/* every element of a result array is {"id": string, "status": 201|400, ...} */
+static void
+check_items(JsonbValue *arr, int status)
+{
+	JsonbIterator *it = JsonbIteratorInit(arr->val.binary.data);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		JsonbValue	k,
+				   *id,
+				   *st;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			finding("a result item is not an object", NULL);
+		k.type = jbvString;
+		k.val.string.val = "id";
+		k.val.string.len = 2;
+		id = findJsonbValueFromContainer(v.val.binary.data, JB_FOBJECT, &k);
+		k.val.string.val = "status";
+		k.val.string.len = 6;
+		st = findJsonbValueFromContainer(v.val.binary.data, JB_FOBJECT, &k);
+		if (id == NULL || id->type != jbvString)
+			finding("a result item has no string id", NULL);
+		if (st == NULL || st->type != jbvNumeric ||
+			DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(st->val.numeric))) != status)
+			finding("a result item has the wrong status", NULL);
+	}
+}
+
+static void
+check_answer(Jsonb *in, Jsonb *out)
+{
+	if (!JB_ROOT_IS_OBJECT(out))
+		finding("the answer is not a JSON object", NULL);
+	if (target == TARGET_INGEST)
+	{
+		int			events = array_size(key_of(in, "batch"));
+		JsonbValue *ok = key_of(out, "successes"),
+				   *bad = key_of(out, "errors");
+		int			nok = array_size(ok),
+					nbad = array_size(bad);
+
+		if (nok < 0 || nbad < 0)
+			finding("the answer lacks the successes or errors array", NULL);
+		if (nok + nbad > events)
+			finding("the answer has more results than the batch has events", NULL);
+		check_items(ok, 201);
+		check_items(bad, 400);
+	}
+	else
+	{
+		JsonbValue *ps = key_of(out, "partialSuccess");
+
+		if (JB_ROOT_COUNT(out) > 1 || (JB_ROOT_COUNT(out) == 1 && ps == NULL))
+			finding("the answer is neither {} nor {\"partialSuccess\": ...}", NULL);
+	}
+}
+
+/* Is this a payload whose envelope the function accepts? */
+static bool
+envelope_ok(Jsonb *in)
+{
+	JsonbValue *v;
+
+	if (!JB_ROOT_IS_OBJECT(in) || JB_ROOT_IS_SCALAR(in))
+		return false;
+	if (target == TARGET_INGEST)
+		return array_size(key_of(in, "batch")) >= 0;
+	v = key_of(in, "resourceSpans");
+	return v == NULL || array_size(v) >= 0;
+}
+
+static void
+run_sql(const char *sql, int expect)
+{
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		finding("SPI_connect failed", NULL);
+	rc = SPI_execute(sql, false, 0);
+	if (rc != expect)
+		finding("a maintenance statement failed", sql);
+	if (expect == SPI_OK_SELECT && SPI_processed > 0)
+	{
+		StringInfoData s;
+
+		initStringInfo(&s);
+		for (uint64 i = 0; i < SPI_processed && i < 20; i++)
+		{
+			char	   *row = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+			appendStringInfo(&s, "%s\n  ", row ? row : "NULL");
+		}
+		finding("usertrack.verify() is not empty", s.data);
+	}
+	SPI_finish();
+}
+
+/* verify(), then a fresh start in a new transaction */
+static void
+verify_and_reset(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	MemoryContextSwitchTo(input_cxt);
+	run_sql("SELECT v::text FROM usertrack.verify() AS v", SPI_OK_SELECT);
+	run_sql("TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores", SPI_OK_UTILITY);
+	MemoryContextSwitchTo(cxt);
+	SPI_commit();				/* on the procedure's own, non-atomic connection */
+	MemoryContextReset(input_cxt);
+}
+
+static int
+fuzz_one(const uint8_t *data, size_t size)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner;
+	Jsonb	   *volatile in = NULL;
+
+	if (++inputs % FUZZ_VERIFY_EVERY == 0)
+		verify_and_reset();
+	if (!pg_verifymbstr((const char *) data, (int) Min(size, (size_t) INT_MAX), true))
+		return -1;				/* not an input: do not add it to the corpus */
+	owner = CurrentResourceOwner;	/* the transaction's, after any commit */
+
+	/* after a commit in a procedure there is no snapshot until one is made */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(input_cxt);
+	PG_TRY();
+	{
+		char	   *text = palloc(size + 1);
+		Jsonb	   *out;
+
+		memcpy(text, data, size);
+		text[size] = '\0';
+		in = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+		out = DatumGetJsonbP(FunctionCall1(&target_fn, JsonbPGetDatum(in)));
+		check_answer(in, out);
+		ReleaseCurrentSubTransaction();
+		landed++;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(input_cxt);
+		e = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+
+		if (e->sqlerrcode == ERRCODE_INTERNAL_ERROR ||
+			e->sqlerrcode == ERRCODE_DATA_CORRUPTED ||
+			e->sqlerrcode == ERRCODE_INDEX_CORRUPTED)
+			finding("an internal error escaped", e->message);
+		if (strict && in != NULL)
+			finding("the canary: an error escaped, as planted", e->message);
+		if (in != NULL)			/* JSON that parsed: the call under test failed */
+		{
+			bool		allowed = !envelope_ok(in) ?
+				e->sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE :
+				ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+
+			if (!allowed)
+				finding(psprintf("an error escaped with SQLSTATE %s", unpack_sql_state(e->sqlerrcode)),
+						psprintf("%s%s%s", e->message, e->detail ? " DETAIL: " : "",
+								 e->detail ? e->detail : ""));
+		}
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	PopActiveSnapshot();
+	MemoryContextReset(input_cxt);
+	return 0;
+}
+
+PG_FUNCTION_INFO_V1(usertrack_fuzz_run);
+
+/*
+ * PROCEDURE usertrack_fuzz_run(target text, args text[]), called with CALL
+ * outside a transaction block: runs libFuzzer with the command-line
+ * arguments args (corpus directories, -max_total_time and so on).
+ * libFuzzer ends the process when it is done; this returns only if the
+ * driver does.
+ */
+Datum
+usertrack_fuzz_run(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ArrayType  *args = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nargs;
+	int			argc;
+	char	  **argv;
+	const char *signature;
+
+	if (strcmp(name, "ingest") == 0)
+	{
+		target = TARGET_INGEST;
+		signature = "usertrack.ingest(jsonb)";
+	}
+	else if (strcmp(name, "canary") == 0)
+	{
+		/* ingest() with an oracle that lets no error pass (scripts/fuzz.sh) */
+		target = TARGET_INGEST;
+		strict = true;
+		signature = "usertrack.ingest(jsonb)";
+	}
+	else if (strcmp(name, "ingest_otlp") == 0)
+	{
+		target = TARGET_OTLP;
+		signature = "usertrack.ingest_otlp(jsonb)";
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown fuzz target \"%s\"", name),
+				 errhint("The targets are ingest, ingest_otlp and canary.")));
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("usertrack_fuzz_run must be called with CALL outside a transaction block")));
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+	fmgr_info_cxt(DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature))),
+				  &target_fn, TopMemoryContext);
+	input_cxt = AllocSetContextCreate(TopMemoryContext, "usertrack fuzz input", ALLOCSET_DEFAULT_SIZES);
+
+	deconstruct_array(args, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nargs);
+	argv = palloc0(sizeof(char *) * (nargs + 2));
+	argv[0] = "usertrack-fuzz";
+	for (int i = 0; i < nargs; i++)
+		argv[i + 1] = nulls[i] ? "" : TextDatumGetCString(elems[i]);
+	argc = nargs + 1;
+
+	fprintf(stderr, "usertrack fuzz: target %s\n", signature);
+	LLVMFuzzerRunDriver(&argc, &argv, fuzz_one);
+	fprintf(stderr, "usertrack fuzz: %ld inputs, %ld called without error\n", inputs, landed);
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -37,3 +37,14 @@ test/%: test/%.c
 test-programs: $(TEST_PROGRAMS)
 
 .PHONY: test-programs
+
+# The suites against an ASan+UBSan build, and difftest under valgrind; and
+# libFuzzer on the ingestion functions.  Both build in a scratch directory
+# and run a private server: the installed usertrack.so is not touched.
+sanitize:
+	bash scripts/sanitize.sh
+
+fuzz:
+	bash scripts/fuzz.sh
+
+.PHONY: sanitize fuzz

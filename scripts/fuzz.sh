@@ -133,11 +133,13 @@ CREATE PROCEDURE usertrack_fuzz_run(text, text[]) AS '$libdir/usertrack', 'usert
 EOF
 grep -q 'ERROR' "$LOG/setup.log" && give_up "setting up the database failed" "$LOG/setup.log"
 
-seeds_of() {    # the seed corpus of a target: the SDK fixtures
+seeds_of() {    # the seed corpus of a target: the SDK fixtures, and the
+                # inputs of past findings (test/fuzz/regressions/TARGET/)
     case "$1" in
         ingest) ls "$ROOT"/test/fixtures/langfuse-v3/batch-*.json ;;
         ingest_otlp) ls "$ROOT"/test/fixtures/*/export-*.json ;;
     esac
+    ls "$ROOT"/test/fuzz/regressions/"$1"/* 2>/dev/null
 }
 
 fuzz() {    # fuzz TARGET LOGFILE ARGS...: one libFuzzer run

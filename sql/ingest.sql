@@ -278,3 +278,17 @@ DROP OWNED BY usertrack_test_ingest, usertrack_test_nobody;
 DROP ROLE usertrack_test_ingest, usertrack_test_nobody;
 
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+
+-- token counts written with a zero fraction (120.0) are counts: the fuzzer
+-- found that they reached the bigint columns as '120.0000' and failed the
+-- whole batch (test/fuzz/regressions/)
+SELECT list, count(*) FROM pg_temp.results(usertrack.ingest($${"batch": [
+ {"id": "fz1", "timestamp": "2026-03-05T00:00:00Z", "type": "trace-create", "body": {"id": "t7", "userId": "fred"}},
+ {"id": "fz2", "timestamp": "2026-03-05T00:00:01Z", "type": "generation-create",
+  "body": {"id": "g7", "traceId": "t7", "usage": {"input": 120.0000, "output": 3.0}}},
+ {"id": "fz3", "timestamp": "2026-03-05T00:00:02Z", "type": "generation-create",
+  "body": {"id": "g8", "traceId": "t7", "usageDetails": {"input": 1e2, "output": 2.50}}}
+]}$$)) GROUP BY list ORDER BY list;
+SELECT id, input_tokens, output_tokens, total_tokens, usage_details FROM usertrack.observations ORDER BY id;
+SELECT count(*) AS differences FROM usertrack.verify();
+TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;

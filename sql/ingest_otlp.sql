@@ -161,3 +161,35 @@ SELECT * FROM pg_temp.sent_matches(:'osent');
 SELECT count(*) AS differences FROM usertrack.verify();
 
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+
+-- a span whose trace part is refused lands not at all; counts with a zero
+-- fraction (30.0) are counts; a bad time, an all-zero id, an unknown level,
+-- non-array attributes, and malformed scopeSpans and spans are reported
+SELECT usertrack.ingest_otlp(($${"resourceSpans": [
+ {"scopeSpans": [{"spans": [
+  {"traceId": "0123456789abcdef0123456789abcdef", "spanId": "0123456789abcdef", "name": "ok",
+   "startTimeUnixNano": "1772668800000000000", "endTimeUnixNano": "1772668801000000000",
+   "attributes": [{"key": "user.id", "value": {"stringValue": "gina"}},
+                  {"key": "gen_ai.usage.input_tokens", "value": {"doubleValue": 30.0}},
+                  {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "4"}}]},
+  {"traceId": "1123456789abcdef0123456789abcdef", "spanId": "1123456789abcdef", "name": "long user",
+   "startTimeUnixNano": "1772668800000000000",
+   "attributes": [{"key": "user.id", "value": {"stringValue": "$$ || repeat('u', 1025) || $$"}}]},
+  {"traceId": "2123456789abcdef0123456789abcdef", "spanId": "2123456789abcdef", "name": "bad end",
+   "startTimeUnixNano": "1772668800000000000", "endTimeUnixNano": "abc"},
+  {"traceId": "00000000000000000000000000000000", "spanId": "3123456789abcdef", "name": "zero trace",
+   "startTimeUnixNano": "1772668800000000000"},
+  {"traceId": "4123456789abcdef0123456789abcdef", "spanId": "0000000000000000", "name": "zero span",
+   "startTimeUnixNano": "1772668800000000000"},
+  {"traceId": "5123456789abcdef0123456789abcdef", "spanId": "5123456789abcdef", "name": "panic",
+   "startTimeUnixNano": "1772668800000000000",
+   "attributes": [{"key": "langfuse.observation.level", "value": {"stringValue": "PANIC"}}]},
+  {"traceId": "6123456789abcdef0123456789abcdef", "spanId": "6123456789abcdef", "name": "attrs",
+   "startTimeUnixNano": "1772668800000000000", "attributes": 5}]},
+  {"spans": 5}, 7]},
+ {"scopeSpans": 5}
+]}$$)::jsonb) AS response;
+SELECT o.id, o.trace_id, o.name, o.input_tokens, o.output_tokens, t.user_id
+  FROM usertrack.observations o LEFT JOIN usertrack.traces t ON t.id = o.trace_id ORDER BY o.id;
+SELECT count(*) AS differences FROM usertrack.verify();
+TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;

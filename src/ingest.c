@@ -233,7 +233,8 @@ count_value(const JsonbValue *v, bool allow_string, Numeric *out)
 		if (DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(n),
 											 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))))
 			return false;
-		*out = n;
+		/* without a fraction part: 120.0 is written to a bigint column as 120 */
+		*out = int64_to_numeric(DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n))));
 		return true;
 	}
 	if (allow_string && v->type == jbvString && v->val.string.len > 0 &&
@@ -1926,6 +1927,24 @@ hex_id(JsonbValue *v, int len)
 	return s;
 }
 
+/*
+ * A span's start or end time: absent (no key, or null), or nanoseconds
+ * since 1970 as a string or a number.  A value that is there but is not a
+ * time is an error, not an absence.
+ */
+static const char *
+span_time(JsonbContainer *sc, const char *key, const char **iso, TimestampTz *ts)
+{
+	JsonbValue *v = get_key(sc, key);
+
+	*iso = NULL;
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if ((*iso = nanos_to_iso(v, ts)) == NULL)
+		return psprintf("%s must be nanoseconds since 1970 (a string of digits or a number), up to the year 9999", key);
+	return NULL;
+}
+
 /* The observation type of a span (COMPAT 3.5, the mappers that apply). */
 static const char *
 span_type(SpanAttrs *a)
@@ -2189,6 +2208,7 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 	bool		root;
 	JsonbParseState *ts = NULL,
 			   *os = NULL;
+	const char *err;
 	JsonbValue *tuser,
 			   *tsession,
 			   *tenv,
@@ -2207,21 +2227,30 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 		return "traceId must be 32 hex digits";
 	if ((span_id = hex_id(get_key(sc, "spanId"), 16)) == NULL)
 		return "spanId must be 16 hex digits";
+	/* OpenTelemetry: an id of all zeros is invalid */
+	if (strspn(trace_id, "0") == 32)
+		return "traceId is all zeros, which OpenTelemetry defines as invalid";
+	if (strspn(span_id, "0") == 16)
+		return "spanId is all zeros, which OpenTelemetry defines as invalid";
 	v = get_key(sc, "parentSpanId");
 	if (v != NULL && v->type == jbvString && v->val.string.len > 0 &&
 		(parent = hex_id(v, 16)) == NULL)
 		return "parentSpanId must be 16 hex digits";
-	start = nanos_to_iso(get_key(sc, "startTimeUnixNano"), &start_ts);
-	end = nanos_to_iso(get_key(sc, "endTimeUnixNano"), &end_ts);
+	if ((err = span_time(sc, "startTimeUnixNano", &start, &start_ts)) != NULL ||
+		(err = span_time(sc, "endTimeUnixNano", &end, &end_ts)) != NULL)
+		return err;
 	if (start == NULL && end == NULL)
-		return "startTimeUnixNano and endTimeUnixNano are missing or out of range";
+		return "startTimeUnixNano and endTimeUnixNano are both missing";
 	if (start == NULL)
 		start = end, start_ts = end_ts;
 	if (end == NULL)
 		end = start;
+	v = get_key(sc, "attributes");
+	if (v != NULL && v->type != jbvNull && !is_array(v))
+		return "attributes must be an array of {\"key\", \"value\"} objects";
 
 	memset(&a, 0, sizeof(a));
-	attrs_read(get_key(sc, "attributes"), &a);
+	attrs_read(v, &a);
 	x = attr(&a, "langfuse.internal.as_root");
 	root = parent == NULL || (x != NULL && x->type == jbvBool && x->val.boolean) ||
 		(x != NULL && x->type == jbvString && x->val.string.len == 4 &&
@@ -2298,6 +2327,10 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 				if ((int) strlen(lists[l][j]) == x->val.string.len &&
 					pg_strncasecmp(lists[l][j], x->val.string.val, x->val.string.len) == 0)
 					level = names[l];
+		/* as ingest() refuses an unknown level */
+		if (level == NULL)
+			return psprintf("langfuse.observation.level \"%s\" is not a level: use DEBUG, DEFAULT, WARNING or ERROR",
+							usertrack_clip(value_string(x), 64));
 	}
 	status = get_key(sc, "status");
 	if (level == NULL && status != NULL && is_object(status) &&
@@ -2370,6 +2403,14 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 	return NULL;
 }
 
+/* adds a problem to the OTLP answer's errorMessage, which stays short */
+static void
+note(StringInfo msg, const char *problem)
+{
+	if (msg->len < 1000)
+		appendStringInfo(msg, "%s%s", msg->len ? "; " : "", problem);
+}
+
 PG_FUNCTION_INFO_V1(usertrack_ingest_otlp);
 
 Datum
@@ -2389,6 +2430,7 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 	Batch		b;
 	ListCell   *lc;
 	JsonbParseState *st = NULL;
+	bool	   *span_refused;
 
 	if (!JB_ROOT_IS_OBJECT(in) ||
 		((rs = get_key(&in->root, "resourceSpans")) != NULL && !is_array(rs)))
@@ -2414,8 +2456,7 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 				continue;
 			if (!is_object(&r))
 			{
-				appendStringInfoString(&msg, msg.len ? "; " : "");
-				appendStringInfoString(&msg, "a resourceSpans element is not an object");
+				note(&msg, "a resourceSpans element is not an object");
 				continue;
 			}
 			memset(&res, 0, sizeof(res));
@@ -2423,8 +2464,13 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 			if (resource != NULL && is_object(resource))
 				attrs_read(get_key(resource->val.binary.data, "attributes"), &res);
 			scopes = get_key(r.val.binary.data, "scopeSpans");
-			if (scopes == NULL || !is_array(scopes))
+			if (scopes == NULL || scopes->type == jbvNull)
 				continue;
+			if (!is_array(scopes))
+			{
+				note(&msg, "a resourceSpans element's scopeSpans is not an array");
+				continue;
+			}
 			sit = JsonbIteratorInit(scopes->val.binary.data);
 			while ((tok = JsonbIteratorNext(&sit, &s, true)) != WJB_DONE)
 			{
@@ -2432,11 +2478,21 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 							sp;
 				JsonbIterator *pit;
 
-				if (tok != WJB_ELEM || !is_object(&s))
+				if (tok != WJB_ELEM)
 					continue;
+				if (!is_object(&s))
+				{
+					note(&msg, "a scopeSpans element is not an object");
+					continue;
+				}
 				spans = get_key(s.val.binary.data, "spans");
-				if (spans == NULL || !is_array(spans))
+				if (spans == NULL || spans->type == jbvNull)
 					continue;
+				if (!is_array(spans))
+				{
+					note(&msg, "a scopeSpans element's spans is not an array");
+					continue;
+				}
 				pit = JsonbIteratorInit(spans->val.binary.data);
 				while ((tok = JsonbIteratorNext(&pit, &sp, true)) != WJB_DONE)
 				{
@@ -2453,8 +2509,7 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 					if (err != NULL)
 					{
 						rejected++;
-						if (msg.len < 1000)
-							appendStringInfo(&msg, "%s%s", msg.len ? "; " : "", err);
+						note(&msg, err);
 						continue;
 					}
 					te->seq = seq++;
@@ -2466,22 +2521,37 @@ usertrack_ingest_otlp(PG_FUNCTION_ARGS)
 		}
 	}
 
-	/* the same checks, order, merge and writes as ingest() */
-	batch_init(&b);
+	/*
+	 * The same checks, order, merge and writes as ingest().  A span is its
+	 * trace event and its observation event (seq 2k and 2k + 1), and it
+	 * lands whole or not at all: when the checks refuse one of the two, the
+	 * merge starts over without the span.  An event's checks do not depend
+	 * on the other events, so the second pass refuses nothing new.
+	 */
 	sorted = palloc(sizeof(Event) * (list_length(events) + 1));
 	foreach(lc, events)
 		sorted[n++] = *(Event *) lfirst(lc);
 	qsort(sorted, n, sizeof(Event), compare_events);
-	for (int i = 0; i < n; i++)
+	span_refused = palloc0(sizeof(bool) * (seq / 2 + 1));
+	for (bool again = true; again;)
 	{
-		const char *err = sorted[i].kind == E_TRACE ? trace_event(&b, &sorted[i]) :
-			observation_event(&b, &sorted[i]);
-
-		if (err != NULL)
+		again = false;
+		batch_init(&b);
+		for (int i = 0; i < n; i++)
 		{
-			rejected++;
-			if (msg.len < 1000)
-				appendStringInfo(&msg, "%sspan %s: %s", msg.len ? "; " : "", sorted[i].id, err);
+			const char *err;
+
+			if (span_refused[sorted[i].seq / 2])
+				continue;
+			err = sorted[i].kind == E_TRACE ? trace_event(&b, &sorted[i]) :
+				observation_event(&b, &sorted[i]);
+			if (err != NULL)
+			{
+				span_refused[sorted[i].seq / 2] = true;
+				again = true;
+				rejected++;
+				note(&msg, psprintf("span %s: %s", sorted[i].id, err));
+			}
 		}
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)

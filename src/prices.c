@@ -1329,12 +1329,18 @@ usertrack_recalculate_costs(PG_FUNCTION_ARGS)
 		char	   *msg = NULL;
 		char	   *pattern = TextDatumGetCString(PG_GETARG_DATUM(0));
 
+		if (pattern[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("empty model_pattern"),
+					 errdetail("recalculate_costs() was called with model_pattern ''."),
+					 errhint("model_pattern is a case-insensitive regular expression on the model name, or NULL for every model.")));
 		if (compile_pattern(&re, pattern, &msg) != REG_OKAY)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
 					 errmsg("invalid regular expression: %s", msg),
 					 errdetail("recalculate_costs() was called with model_pattern '%s'.",
-							   pattern),
+							   usertrack_clip(pattern, 200)),
 					 errhint("model_pattern is a case-insensitive regular expression on the model name, or NULL for every model.")));
 		pg_regfree(&re);
 	}
@@ -1450,9 +1456,37 @@ check_pattern(const char *row, const char *column, const char *pattern)
 				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
 				 errmsg("invalid regular expression in %s of usertrack.model_prices: %s",
 						column, msg),
-				 errdetail("%s has %s = '%s'.", row, column, pattern),
+				 errdetail("%s has %s = '%s'.", row, column, usertrack_clip(pattern, 200)),
 				 errhint("Patterns are PostgreSQL regular expressions, matched case-insensitively.")));
 	pg_regfree(&re);
+}
+
+/*
+ * The NOT NULL columns, checked here because this BEFORE trigger runs
+ * before PostgreSQL's own NOT NULL check: the same SQLSTATE, with the row
+ * named.
+ */
+static void
+check_not_null(HeapTuple tup, TupleDesc desc, const char *row)
+{
+	static const char *const columns[] = {
+		"id", "model_name", "match_pattern", "start_date", "tier",
+		"tier_priority", "usage_prices", "source", NULL
+	};
+
+	for (int i = 0; columns[i] != NULL; i++)
+	{
+		bool		isnull;
+
+		(void) attr(tup, desc, columns[i], &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("null value in column \"%s\" of usertrack.model_prices", columns[i]),
+					 errdetail("%s has %s = NULL.", row, columns[i]),
+					 strcmp(columns[i], "id") == 0 || strcmp(columns[i], "source") == 0 ?
+					 errhint("Leave %s out: it has a default.", columns[i]) : 0));
+	}
 }
 
 static void
@@ -1461,8 +1495,9 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 	bool		isnull;
 	char	   *model_name = attr_text(tup, desc, "model_name");
 	char	   *tier = attr_text(tup, desc, "tier");
-	int64		id = DatumGetInt64(attr(tup, desc, "id", &isnull));
-	char	   *source = attr_text(tup, desc, "source");
+	Datum		id_datum = attr(tup, desc, "id", &isnull);
+	int64		id = isnull ? 0 : DatumGetInt64(id_datum);
+	char	   *source;
 	char	   *row;
 	char	   *usage_pattern = attr_text(tup, desc, "usage_pattern");
 	char	   *usage_operator = attr_text(tup, desc, "usage_operator");
@@ -1471,20 +1506,32 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 	bool		has_price = false;
 	Jsonb	   *prices;
 
-	row = psprintf("Price %lld (model_name \"%s\", tier \"%s\")", (long long) id,
-				   model_name ? model_name : "", tier ? tier : "");
+	row = isnull ?
+		psprintf("Price with NULL id (model_name \"%s\", tier \"%s\")",
+				 model_name ? usertrack_clip(model_name, 64) : "", tier ? usertrack_clip(tier, 64) : "") :
+		psprintf("Price %lld (model_name \"%s\", tier \"%s\")", (long long) id,
+				 model_name ? usertrack_clip(model_name, 64) : "", tier ? usertrack_clip(tier, 64) : "");
+	check_not_null(tup, desc, row);
+	source = attr_text(tup, desc, "source");
 
-	if (model_name == NULL || model_name[0] == '\0')
+	if (model_name[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("empty model_name in usertrack.model_prices"),
 				 errdetail("%s has no model_name.", row)));
-	if (tier == NULL || tier[0] == '\0')
+	if (tier[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("empty tier in usertrack.model_prices"),
 				 errdetail("%s has an empty tier.", row),
 				 errhint("The tier without conditions is usually called 'default'.")));
+	d = attr(tup, desc, "start_date", &isnull);
+	if (TIMESTAMP_IS_NOEND(DatumGetTimestampTz(d)))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("start_date infinity in usertrack.model_prices"),
+				 errdetail("%s has start_date = infinity: it would never apply.", row),
+				 errhint("Use the date the price starts at, or -infinity (the default) for always.")));
 	check_pattern(row, "match_pattern", attr_text(tup, desc, "match_pattern"));
 
 	if (strcmp(source, "operator") != 0 && strcmp(source, "default") != 0)
@@ -1546,6 +1593,12 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("non-finite usage_threshold in usertrack.model_prices"),
 					 errdetail("%s has usage_threshold = %s.", row, num_text(t))));
+		if (num_cmp(t, numeric_zero()) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("negative usage_threshold in usertrack.model_prices"),
+					 errdetail("%s has usage_threshold = %s: usage is never negative.", row, num_text(t)),
+					 errhint("Thresholds count tokens or units, from 0.")));
 	}
 
 	/* the parameter condition: key and values go together */

@@ -153,5 +153,6 @@ extern DateADT usertrack_utc_day(TimestampTz ts);
  */
 #define USERTRACK_BUCKET_USECS (15 * USECS_PER_MINUTE)
 extern TimestampTz usertrack_bucket(TimestampTz ts);
+extern char *usertrack_clip(const char *s, int max);
 
 #endif							/* USERTRACK_H */

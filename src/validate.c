@@ -65,27 +65,29 @@ usertrack_bucket(TimestampTz ts)
 }
 
 /*
+ * A value as an error message shows it: at most max bytes (whole
+ * characters), with "..." when it was cut.
+ */
+char *
+usertrack_clip(const char *s, int max)
+{
+	int			len = strlen(s);
+
+	if (len <= max)
+		return pstrdup(s);
+	return psprintf("%.*s...", pg_mbcliplen(s, len, max), s);
+}
+
+/*
  * How a row is named in error details: its kind and id, the id shortened
  * when it is itself too long to print usefully.
  */
 static char *
 row_name(const char *kind, text *id)
 {
-	char	   *s;
-	int			len;
-
 	if (id == NULL)
 		return psprintf("%s with NULL id", kind);
-	s = text_to_cstring(id);
-	len = strlen(s);
-	if (len > 64)
-	{
-		int			cut = pg_mbcliplen(s, len, 64);
-
-		s[cut] = '\0';
-		return psprintf("%s \"%s...\"", kind, s);
-	}
-	return psprintf("%s \"%s\"", kind, s);
+	return psprintf("%s \"%s\"", kind, usertrack_clip(text_to_cstring(id), 64));
 }
 
 static void

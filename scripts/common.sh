@@ -89,3 +89,41 @@ asan_init_first(void)
 SHIM
     gcc -O1 -fPIC -shared -Wl,-z,initfirst -o "$out" "${out%.so}.c" && chmod a+r "$out"
 }
+
+# --- for the scripts that run a private server (sanitize.sh, fuzz.sh) -------
+
+# pass NAME / fail NAME: one test's result, counted in $passed / $failed
+pass() { passed=$((passed + 1)); echo "  ok      $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "  FAILED  $1"; }
+
+# give_up MESSAGE [LOG]: a setup step failed; counts one failure and ends
+give_up() {
+    echo "  $1"
+    [ -n "${2:-}" ] && [ -f "$2" ] && tail -30 "$2" | sed 's/^/  | /'
+    failed=$((failed + 1))
+    echo "$passed passed, $failed failed"
+    exit 1
+}
+
+# server_user: SERVER_USER and as_server, which runs a command as the user
+# the server runs as (the server refuses root; as root that is "postgres")
+server_user() {
+    if [ "$(id -u)" = 0 ]; then
+        SERVER_USER=postgres
+        as_server() { runuser -u "$SERVER_USER" -- "$@"; }
+    else
+        SERVER_USER=$(id -un)
+        as_server() { "$@"; }
+    fi
+}
+
+# copy_tree DEST: this tree's sources, without build products, logs and
+# the test programs' binaries, for a build of its own
+copy_tree() {
+    mkdir -p "$1"
+    tar -C "$ROOT" --exclude=./.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
+        --exclude=./results --exclude=./output_iso --exclude=./tmp_check --exclude=./log \
+        --exclude=./test-logs --exclude='./regression.*' --exclude=./test/difftest \
+        --exclude=./test/listen_alerts --exclude=./test/sdk/node_modules \
+        -cf - . | tar -C "$1" -xf -
+}

@@ -43,8 +43,6 @@ failures=()
 
 # shellcheck source=scripts/common.sh
 . scripts/common.sh
-pass() { passed=$((passed + 1)); echo "  ok      $1"; }
-fail() { failed=$((failed + 1)); failures+=("$1"); echo "  FAILED  $1"; }
 
 ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER make gcc clang-14 libclang-rt-14-dev
 PGBIN=/usr/lib/postgresql/$PGVER/bin
@@ -58,13 +56,7 @@ RTDIR=$(dirname "$($CLANG -print-file-name=libclang_rt.fuzzer_no_main-x86_64.a)"
 LIBFUZZER=$RTDIR/libclang_rt.fuzzer_no_main-x86_64.a
 LIBASAN=$RTDIR/libclang_rt.asan-x86_64.so
 
-if [ "$(id -u)" = 0 ]; then
-    SERVER_USER=postgres
-    as_server() { runuser -u "$SERVER_USER" -- "$@"; }
-else
-    SERVER_USER=$(id -un)
-    as_server() { "$@"; }
-fi
+server_user
 
 rm -rf "$LOG"; mkdir -p "$LOG"
 WORK=$(mktemp -d /tmp/usertrack-fuzz.XXXXXX)
@@ -79,23 +71,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-give_up() {
-    echo "  $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && tail -30 "$2" | sed 's/^/  | /'
-    failed=$((failed + 1))
-    echo "$passed passed, $failed failed"
-    exit 1
-}
-
 # --- the fuzzing build ------------------------------------------------------------
 FUZZ_FLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -fno-wrapv"
 say "fuzzing build (clang, $FUZZ_FLAGS)"
 [ -f "$LIBFUZZER" ] || give_up "libFuzzer's runtime is missing: $LIBFUZZER"
-mkdir -p "$SRC"
-tar -C "$ROOT" --exclude=./.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
-    --exclude=./results --exclude=./output_iso --exclude=./tmp_check --exclude=./log \
-    --exclude=./test-logs --exclude='./regression.*' --exclude=./test/sdk/node_modules \
-    -cf - . | tar -C "$SRC" -xf -
+copy_tree "$SRC"
 OBJS=$(sed -n 's/^OBJS *= *//p' "$SRC/Makefile")" test/fuzz/fuzz_ingest.o"
 # CFLAGS replaces the server's own flags, which are gcc's; PostgreSQL's
 # headers declare gnu_printf formats, which clang ignores (-Wignored-attributes)

@@ -55,8 +55,6 @@ failures=()
 
 # shellcheck source=scripts/common.sh
 . scripts/common.sh
-pass() { passed=$((passed + 1)); echo "  ok      $1"; }
-fail() { failed=$((failed + 1)); failures+=("$1"); echo "  FAILED  $1"; }
 
 # --- prerequisites ---------------------------------------------------------
 ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER libpq-dev make gcc libasan8 libubsan1 valgrind
@@ -66,14 +64,7 @@ PG_CONFIG=$PGBIN/pg_config
 PKGLIBDIR=$($PG_CONFIG --pkglibdir)
 SHAREDIR=$($PG_CONFIG --sharedir)
 
-# The server refuses to run as root; when we are root it runs as "postgres".
-if [ "$(id -u)" = 0 ]; then
-    SERVER_USER=postgres
-    as_server() { runuser -u "$SERVER_USER" -- "$@"; }
-else
-    SERVER_USER=$(id -un)
-    as_server() { "$@"; }
-fi
+server_user
 
 LIBASAN=$(readlink -f "$(gcc -print-file-name=libasan.so)")
 LIBUBSAN=$(readlink -f "$(gcc -print-file-name=libubsan.so)")
@@ -101,21 +92,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-give_up() {
-    echo "  $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && tail -30 "$2" | sed 's/^/  | /'
-    failed=$((failed + 1))
-    echo "$passed passed, $failed failed"
-    exit 1
-}
-
 # --- the sanitized build, in a copy of the tree -----------------------------
 say "ASan+UBSan build (PG_CFLAGS=$SAN_FLAGS)"
-mkdir -p "$SRC"
-tar -C "$ROOT" --exclude=./.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
-    --exclude=./results --exclude=./output_iso --exclude=./tmp_check --exclude=./log \
-    --exclude=./test-logs --exclude='./regression.*' --exclude=./test/difftest \
-    -cf - . | tar -C "$SRC" -xf -
+copy_tree "$SRC"
 make -s -C "$SRC" clean >/dev/null 2>&1
 if ! make -s -C "$SRC" PG_CONFIG="$PG_CONFIG" with_llvm=no \
         PG_CFLAGS="$WFLAGS $SAN_FLAGS" PG_LDFLAGS="$SAN_FLAGS" >"$LOG/build.log" 2>&1 ||

@@ -1370,59 +1370,83 @@ apply_sessions(RollupSet *rs)
 	}
 }
 
-static void
-apply_days(RollupSet *rs)
+/*
+ * The rows keyed by user and a time: the days (user_daily_totals, a date,
+ * with the latency sketch) and the 15-minute buckets (user_usage_buckets, a
+ * timestamptz).  Adds the deltas of the settled keys, counts a day row born
+ * or emptied in its user's active days, and drops the rows that count
+ * nothing any more.  Returns the keys, sorted by user, then time.
+ */
+static RollupChange **
+apply_timed(RollupSet *rs, bool days, int *n_out)
 {
 	RollupChange **keys;
 	int			n;
+	Oid			type = days ? DATEOID : TIMESTAMPTZOID;
+	QueryId		add = days ? Q_DAY_ADD : Q_BUCKET_ADD;
 	ArgColumn	users,
-				days,
+				times,
 				latency,
 				drop_users,
-				drop_days;
+				drop_times;
 	MeasureArgs m;
 	Datum		args[11];
 	int			pos = 0;
 
-	keys = settled_rollups(rs, rs->days, &n);
+	keys = settled_rollups(rs, days ? rs->days : rs->buckets, &n);
+	*n_out = n;
 	if (n == 0)
-		return;
+		return keys;
 	arg_init(&users, TEXTOID, n);
-	arg_init(&days, DATEOID, n);
-	arg_init(&latency, sketch_type(), n);
+	arg_init(&times, type, n);
+	if (days)
+		arg_init(&latency, sketch_type(), n);
 	measure_args_init(&m, n);
 	for (int i = 0; i < n; i++)
 	{
 		arg_push_text(&users, keys[i]->key.user_id);
-		arg_push(&days, DateADTGetDatum(keys[i]->key.day), false);
+		arg_push(&times, days ? DateADTGetDatum(keys[i]->key.day) :
+				 TimestampTzGetDatum(keys[i]->key.bucket), false);
 		measure_args_push(&m, &keys[i]->delta);
-		arg_push_sketch(&latency, &keys[i]->latency);
+		if (days)
+			arg_push_sketch(&latency, &keys[i]->latency);
 	}
 	args[pos++] = arg_array(&users);
-	args[pos++] = arg_array(&days);
+	args[pos++] = arg_array(&times);
 	measure_args_arrays(&m, true, args, &pos);
-	args[pos++] = arg_array(&latency);
-	check_result_count(Q_DAY_ADD, run_query(Q_DAY_ADD, args), n);
+	if (days)
+		args[pos++] = arg_array(&latency);
+	check_result_count(add, run_query(add, args), n);
 
 	arg_init(&drop_users, TEXTOID, n);
-	arg_init(&drop_days, DATEOID, n);
+	arg_init(&drop_times, type, n);
 	for (int i = 0; i < n; i++)
 	{
-		int			bd = birth_or_death(keys[i], result_int8(i, 1));
-
-		rollup_for(rs->users, keys[i]->key.user_id, NULL, 0)->days_delta += bd;
+		if (days)
+			rollup_for(rs->users, keys[i]->key.user_id, NULL, 0)->days_delta +=
+				birth_or_death(keys[i], result_int8(i, 1));
 		if (result_int8(i, 1) == 0)
 		{
 			arg_push_text(&drop_users, keys[i]->key.user_id);
-			arg_push(&drop_days, DateADTGetDatum(keys[i]->key.day), false);
+			arg_push(&drop_times, days ? DateADTGetDatum(keys[i]->key.day) :
+					 TimestampTzGetDatum(keys[i]->key.bucket), false);
 		}
 	}
 	if (drop_users.n > 0)
 	{
 		args[0] = arg_array(&drop_users);
-		args[1] = arg_array(&drop_days);
-		run_query(Q_DAY_DROP, args);
+		args[1] = arg_array(&drop_times);
+		run_query(days ? Q_DAY_DROP : Q_BUCKET_DROP, args);
 	}
+	return keys;
+}
+
+static void
+apply_days(RollupSet *rs)
+{
+	int			n;
+
+	(void) apply_timed(rs, true, &n);
 }
 
 /*
@@ -1446,50 +1470,14 @@ typedef struct AlertCheck
 static bool
 apply_buckets(RollupSet *rs, AlertCheck *alerts)
 {
-	RollupChange **keys;
 	int			n;
-	ArgColumn	users,
-				buckets,
-				drop_users,
-				drop_buckets,
-				changed,
+	RollupChange **keys = apply_timed(rs, false, &n);
+	ArgColumn	changed,
 				lo,
 				hi;
-	MeasureArgs m;
-	Datum		args[10];
-	int			pos = 0;
 
-	keys = settled_rollups(rs, rs->buckets, &n);
 	if (n == 0)
 		return false;
-	arg_init(&users, TEXTOID, n);
-	arg_init(&buckets, TIMESTAMPTZOID, n);
-	measure_args_init(&m, n);
-	for (int i = 0; i < n; i++)
-	{
-		arg_push_text(&users, keys[i]->key.user_id);
-		arg_push(&buckets, TimestampTzGetDatum(keys[i]->key.bucket), false);
-		measure_args_push(&m, &keys[i]->delta);
-	}
-	args[pos++] = arg_array(&users);
-	args[pos++] = arg_array(&buckets);
-	measure_args_arrays(&m, true, args, &pos);
-	check_result_count(Q_BUCKET_ADD, run_query(Q_BUCKET_ADD, args), n);
-
-	arg_init(&drop_users, TEXTOID, n);
-	arg_init(&drop_buckets, TIMESTAMPTZOID, n);
-	for (int i = 0; i < n; i++)
-		if (result_int8(i, 1) == 0)
-		{
-			arg_push_text(&drop_users, keys[i]->key.user_id);
-			arg_push(&drop_buckets, TimestampTzGetDatum(keys[i]->key.bucket), false);
-		}
-	if (drop_users.n > 0)
-	{
-		args[0] = arg_array(&drop_users);
-		args[1] = arg_array(&drop_buckets);
-		run_query(Q_BUCKET_DROP, args);
-	}
 
 	/*
 	 * The users with a user id, once each, with the first and last bucket

@@ -1506,11 +1506,10 @@ validate_price_row(HeapTuple tup, TupleDesc desc)
 	bool		has_price = false;
 	Jsonb	   *prices;
 
-	row = isnull ?
-		psprintf("Price with NULL id (model_name \"%s\", tier \"%s\")",
-				 model_name ? usertrack_clip(model_name, 64) : "", tier ? usertrack_clip(tier, 64) : "") :
-		psprintf("Price %lld (model_name \"%s\", tier \"%s\")", (long long) id,
-				 model_name ? usertrack_clip(model_name, 64) : "", tier ? usertrack_clip(tier, 64) : "");
+	row = psprintf("Price %s (model_name %s, tier %s)",
+				   isnull ? "with NULL id" : psprintf("%lld", (long long) id),
+				   model_name ? psprintf("\"%s\"", usertrack_clip(model_name, 64)) : "NULL",
+				   tier ? psprintf("\"%s\"", usertrack_clip(tier, 64)) : "NULL");
 	check_not_null(tup, desc, row);
 	source = attr_text(tup, desc, "source");
 

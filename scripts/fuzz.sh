@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Fuzzes usertrack's ingestion functions with libFuzzer, for a bounded time,
-# and ends with one line "N passed, M failed" (one test per target, plus the
-# proof that the setup catches a planted bug).  Exits non-zero on a finding.
+# Fuzzes what usertrack reads from outside with libFuzzer, for a bounded
+# time: the ingestion functions ingest() and ingest_otlp(), and the JSON an
+# application writes into usertrack.observations (target "observation":
+# usage_details and model_parameters, parsed by the C price trigger).  Ends
+# with one line "N passed, M failed" (one test per target, plus the proof
+# that the setup catches a planted bug).  Exits non-zero on a finding.
 #
 #   bash scripts/fuzz.sh                      60 seconds for each target
+#   FUZZ_TARGETS=observation bash scripts/fuzz.sh
+#                                             one target
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh     longer
-#   FUZZ_TARGETS=ingest_otlp bash scripts/fuzz.sh
 #   FUZZ_CORPUS=~/usertrack-corpus bash scripts/fuzz.sh
 #                                             keep the grown corpus between runs
 #   bash scripts/fuzz.sh test-logs/fuzz/ingest/crash-...
@@ -25,8 +29,9 @@
 #     usertrack.so is never touched.
 #   - A single-user backend (postgres --single), with clang's ASan runtime
 #     preloaded, calls the procedure usertrack_fuzz_run(target, libFuzzer arguments); the
-#     seed corpus is the SDK fixtures in test/fixtures/ and the dictionary
-#     test/fuzz/ingest.dict.  libFuzzer ends the process when the time is
+#     seed corpus is the SDK fixtures in test/fixtures/ (test/fuzz/seeds/ for
+#     the target observation) and the inputs of past findings
+#     (test/fuzz/regressions/), the dictionaries test/fuzz/*.dict.  libFuzzer ends the process when the time is
 #     up; a finding leaves a crash-* file in $LOG/fuzz/<target>/.
 set -uo pipefail
 
@@ -34,7 +39,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 PGVER=15
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"ingest ingest_otlp"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"ingest ingest_otlp observation"}
 LOG=${LOG:-$ROOT/test-logs}/fuzz
 
 passed=0
@@ -113,13 +118,20 @@ CREATE PROCEDURE usertrack_fuzz_run(text, text[]) AS '$libdir/usertrack', 'usert
 EOF
 grep -q 'ERROR' "$LOG/setup.log" && give_up "setting up the database failed" "$LOG/setup.log"
 
-seeds_of() {    # the seed corpus of a target: the SDK fixtures, and the
-                # inputs of past findings (test/fuzz/regressions/TARGET/)
+seeds_of() {    # the seed corpus of a target: the SDK fixtures (or seeds of
+                # its own), and the inputs of past findings
     case "$1" in
         ingest) ls "$ROOT"/test/fixtures/langfuse-v3/batch-*.json ;;
         ingest_otlp) ls "$ROOT"/test/fixtures/*/export-*.json ;;
+        *) ls "$ROOT"/test/fuzz/seeds/"$1"/* ;;
     esac
     ls "$ROOT"/test/fuzz/regressions/"$1"/* 2>/dev/null
+}
+dict_of() {     # the dictionary of a target
+    case "$1" in
+        ingest|ingest_otlp) echo "$SRC/test/fuzz/ingest.dict" ;;
+        *) echo "$SRC/test/fuzz/$1.dict" ;;
+    esac
 }
 
 fuzz() {    # fuzz TARGET LOGFILE ARGS...: one libFuzzer run
@@ -174,7 +186,7 @@ for t in $FUZZ_TARGETS; do
     done
     chmod -R a+rwX "$corpus"; chown -R "$SERVER_USER" "$corpus" "$LOG/$t"
     fuzz "$t" "$LOG/$t.log" -max_total_time="$FUZZ_SECONDS" -timeout=20 -rss_limit_mb=4096 \
-        -dict="$SRC/test/fuzz/ingest.dict" -artifact_prefix="$LOG/$t/" -print_final_stats=1 "$corpus"
+        -dict="$(dict_of "$t")" -artifact_prefix="$LOG/$t/" -print_final_stats=1 "$corpus"
     rc=$?
     runs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$LOG/$t.log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$LOG/$t.log" | tail -1)

@@ -15,8 +15,9 @@
 #     run as the unprivileged user "postgres" when started as root,
 #   - scripts/sanitize.sh: the suites again against an ASan+UBSan build of
 #     the extension, and test/difftest under valgrind (SANITIZE=0 skips it),
-#   - scripts/fuzz.sh: libFuzzer on ingest() and ingest_otlp(), 60 seconds
-#     each by default (FUZZ=0 skips it, FUZZ_SECONDS changes it).
+#   - scripts/fuzz.sh: libFuzzer on ingest(), ingest_otlp() and the JSON of
+#     observation rows, 60 seconds each by default (FUZZ=0 skips it,
+#     FUZZ_SECONDS changes it).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."

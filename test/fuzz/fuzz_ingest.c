@@ -1,6 +1,9 @@
 /*
- * test/fuzz/fuzz_ingest.c: the libFuzzer target for usertrack's ingestion
- * functions, usertrack.ingest() and usertrack.ingest_otlp().
+ * test/fuzz/fuzz_ingest.c: the libFuzzer targets for what usertrack reads
+ * from outside: the ingestion functions usertrack.ingest() and
+ * usertrack.ingest_otlp(), and the JSON an application writes into
+ * usertrack.observations (usage_details and model_parameters, which the C
+ * price trigger parses, and the user a trace moves to).
  *
  * The code that interprets a payload works on PostgreSQL's jsonb, numeric
  * and timestamp types and writes through SPI, so it cannot run outside a
@@ -16,7 +19,9 @@
  *      in the database encoding are skipped, since the server refuses them
  *      in any client's query before a function could see them;
  *   2. calls the SQL function under test, through the fmgr, exactly as a
- *      client's SELECT would;
+ *      client's SELECT would; for the target "observation", upserts a trace
+ *      with the input's user_id and inserts an observation with its model,
+ *      model_parameters, token counts and usage_details, through SPI;
  *   3. checks the answer's shape: for ingest() an object with the arrays
  *      "successes" and "errors" of {"id", "status"} objects, no more of them
  *      than events in the batch; for ingest_otlp() an object that is empty
@@ -25,7 +30,9 @@
  *      fail with 22023 (invalid_parameter_value); once the envelope is
  *      right, a bad event must be reported in the answer and must never
  *      fail the call, so any other escaping error is a finding, and so is
- *      an internal error (XX000: an elog) anywhere.
+ *      an internal error (XX000: an elog) anywhere.  Rows written with SQL
+ *      may be refused as bad data (SQLSTATE classes 22 and 23) and nothing
+ *      else.
  *
  * Rows that land are kept: every FUZZ_VERIFY_EVERY inputs the callback runs
  * usertrack.verify(), which must be empty (the totals kept by the triggers
@@ -42,18 +49,16 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
-#include "commands/defrem.h"
-#include "nodes/parsenodes.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
@@ -69,8 +74,11 @@ extern int	LLVMFuzzerRunDriver(int *argc, char ***argv,
 typedef enum FuzzTarget
 {
 	TARGET_INGEST,
-	TARGET_OTLP
+	TARGET_OTLP,
+	TARGET_OBSERVATION
 } FuzzTarget;
+
+static const char *const target_names[] = {"ingest", "ingest_otlp", "observation"};
 
 static FuzzTarget target;
 static bool strict = false;		/* the canary: no error may escape */
@@ -82,7 +90,7 @@ static long landed = 0;
 static void
 finding(const char *what, const char *detail)
 {
-	fprintf(stderr, "\nusertrack fuzz finding (%s): %s\n", target == TARGET_INGEST ? "ingest" : "ingest_otlp", what);
+	fprintf(stderr, "\nusertrack fuzz finding (%s): %s\n", target_names[target], what);
 	if (detail != NULL)
 		fprintf(stderr, "  %s\n", detail);
 	fflush(stderr);
@@ -222,7 +230,48 @@ verify_and_reset(void)
 	run_sql("TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores", SPI_OK_UTILITY);
 	MemoryContextSwitchTo(cxt);
 	SPI_commit();				/* on the procedure's own, non-atomic connection */
+	if (inputs % (10 * FUZZ_VERIFY_EVERY) == 0)
+		fprintf(stderr, "usertrack fuzz: %ld inputs, %ld without error, verify() empty\n",
+				inputs, landed);
 	MemoryContextReset(input_cxt);
+}
+
+/*
+ * The target "observation": a trace (one of 13, so traces move between
+ * users as inputs come) upserted with the input's user_id, and a new
+ * observation of it with the input's model, model_parameters, token counts
+ * and usage_details, as an application would write them.
+ */
+static void
+write_observation(Jsonb *in)
+{
+	static const char *const sql[] = {
+		"INSERT INTO usertrack.traces (id, user_id, session_id, \"timestamp\")"
+		" SELECT 't' || ($2 % 13), j->>'user_id', j->>'session_id',"
+		"        timestamptz '2026-01-01 00:00+00' + ($2 % 5000) * interval '7 minutes'"
+		"   FROM (SELECT $1 AS j) s"
+		" ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, session_id = excluded.session_id",
+		"INSERT INTO usertrack.observations (id, trace_id, type, model, start_time, end_time,"
+		"       model_parameters, input_tokens, output_tokens, total_tokens, usage_details,"
+		"       input_cost, total_cost, level)"
+		" SELECT 'o' || $2, 't' || ($2 % 13), COALESCE(j->>'type', 'GENERATION'), j->>'model',"
+		"        timestamptz '2026-01-01 00:00+00' + ($2 % 5000) * interval '7 minutes',"
+		"        timestamptz '2026-01-01 00:00+00' + ($2 % 5000) * interval '7 minutes'"
+		"          + ($2 % 9) * interval '150 ms',"
+		"        j->'model_parameters', (j->>'input_tokens')::bigint, (j->>'output_tokens')::bigint,"
+		"        (j->>'total_tokens')::bigint, j->'usage_details', (j->>'input_cost')::numeric,"
+		"        (j->>'total_cost')::numeric, COALESCE(j->>'level', 'DEFAULT')"
+		"   FROM (SELECT $1 AS j) s"
+	};
+	Oid			types[2] = {JSONBOID, INT8OID};
+	Datum		args[2] = {JsonbPGetDatum(in), Int64GetDatum(inputs)};
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		finding("SPI_connect failed", NULL);
+	for (int i = 0; i < 2; i++)
+		if (SPI_execute_with_args(sql[i], 2, types, args, NULL, false, 0) != SPI_OK_INSERT)
+			finding("an INSERT did not report SPI_OK_INSERT", sql[i]);
+	SPI_finish();
 }
 
 static int
@@ -250,8 +299,13 @@ fuzz_one(const uint8_t *data, size_t size)
 		memcpy(text, data, size);
 		text[size] = '\0';
 		in = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-		out = DatumGetJsonbP(FunctionCall1(&target_fn, JsonbPGetDatum(in)));
-		check_answer(in, out);
+		if (target == TARGET_OBSERVATION)
+			write_observation(in);
+		else
+		{
+			out = DatumGetJsonbP(FunctionCall1(&target_fn, JsonbPGetDatum(in)));
+			check_answer(in, out);
+		}
 		ReleaseCurrentSubTransaction();
 		landed++;
 	}
@@ -272,9 +326,16 @@ fuzz_one(const uint8_t *data, size_t size)
 			finding("the canary: an error escaped, as planted", e->message);
 		if (in != NULL)			/* JSON that parsed: the call under test failed */
 		{
-			bool		allowed = !envelope_ok(in) ?
-				e->sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE :
-				ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			bool		allowed;
+
+			if (target == TARGET_OBSERVATION)
+				allowed = ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+					ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+					ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			else if (!envelope_ok(in))
+				allowed = e->sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE;
+			else
+				allowed = ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 
 			if (!allowed)
 				finding(psprintf("an error escaped with SQLSTATE %s", unpack_sql_state(e->sqlerrcode)),
@@ -323,6 +384,11 @@ usertrack_fuzz_run(PG_FUNCTION_ARGS)
 		strict = true;
 		signature = "usertrack.ingest(jsonb)";
 	}
+	else if (strcmp(name, "observation") == 0)
+	{
+		target = TARGET_OBSERVATION;
+		signature = NULL;		/* no function: INSERTs (write_observation) */
+	}
 	else if (strcmp(name, "ingest_otlp") == 0)
 	{
 		target = TARGET_OTLP;
@@ -332,7 +398,7 @@ usertrack_fuzz_run(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown fuzz target \"%s\"", name),
-				 errhint("The targets are ingest, ingest_otlp and canary.")));
+				 errhint("The targets are ingest, ingest_otlp, observation and canary.")));
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
 		castNode(CallContext, fcinfo->context)->atomic)
 		ereport(ERROR,
@@ -340,8 +406,9 @@ usertrack_fuzz_run(PG_FUNCTION_ARGS)
 				 errmsg("usertrack_fuzz_run must be called with CALL outside a transaction block")));
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed");
-	fmgr_info_cxt(DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature))),
-				  &target_fn, TopMemoryContext);
+	if (signature != NULL)
+		fmgr_info_cxt(DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature))),
+					  &target_fn, TopMemoryContext);
 	input_cxt = AllocSetContextCreate(TopMemoryContext, "usertrack fuzz input", ALLOCSET_DEFAULT_SIZES);
 
 	deconstruct_array(args, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nargs);
@@ -351,7 +418,8 @@ usertrack_fuzz_run(PG_FUNCTION_ARGS)
 		argv[i + 1] = nulls[i] ? "" : TextDatumGetCString(elems[i]);
 	argc = nargs + 1;
 
-	fprintf(stderr, "usertrack fuzz: target %s\n", signature);
+	fprintf(stderr, "usertrack fuzz: target %s\n",
+			signature ? signature : "INSERT INTO usertrack.traces and usertrack.observations");
 	LLVMFuzzerRunDriver(&argc, &argv, fuzz_one);
 	fprintf(stderr, "usertrack fuzz: %ld inputs, %ld called without error\n", inputs, landed);
 	SPI_finish();

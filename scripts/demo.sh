@@ -4,8 +4,11 @@
 # Installs what is missing (PostgreSQL 15 with its server headers, a C
 # toolchain), builds and installs the extension, starts a throw-away cluster
 # with pg_virtualenv, loads the sample of scripts/sample.sql and prints the
-# totals, the heaviest users, the detail of the heaviest one, and the result
-# of verify().  The cluster is removed when the script ends.
+# totals, the heaviest users, the detail of the heaviest one, the spread of
+# spend, where costs come from, budgets and alerts, then ingests what the real
+# Langfuse and OpenTelemetry SDKs sent (test/fixtures/) and shows the users
+# it made, the versions, and the result of verify().  The cluster is removed
+# when the script ends.
 #
 # Usage: bash scripts/demo.sh
 set -euo pipefail
@@ -175,6 +178,26 @@ SELECT traces, observations, total_tokens, round(model_cost, 4) AS model_cost, e
   FROM usertrack.user_usage(:'heavy', '24 hours');
 
 \echo
+\echo '== ingestion: what the real Langfuse and OpenTelemetry SDKs sent (test/fixtures), in one call each'
+\set fx `pwd`/test/fixtures
+\set b1 `cat :fx/langfuse-v3/batch-01.json`
+\set b2 `cat :fx/langfuse-v3/batch-02.json`
+\set b3 `cat :fx/langfuse-v3/batch-03.json`
+\set o1 `cat :fx/otel-genai/export-01.json`
+SELECT source, jsonb_array_length(r->'successes') AS successes, jsonb_array_length(r->'errors') AS errors
+  FROM (VALUES ('Langfuse JS v3, batch 1', usertrack.ingest(:'b1')),
+               ('Langfuse JS v3, batch 2', usertrack.ingest(:'b2')),
+               ('Langfuse JS v3, batch 3', usertrack.ingest(:'b3'))) AS x(source, r);
+SELECT usertrack.ingest_otlp(:'o1') AS "OTLP export answer ({} = every span landed)";
+\echo '-- the users those SDK runs created'
+SELECT user_id, total_events AS traces, total_observations AS observations, total_tokens, model_cost, errors
+  FROM usertrack.all_users
+ WHERE user_id IN ('alice', 'bob', 'carol', 'gina', 'hank')
+ ORDER BY user_id;
+
+\echo '== usertrack.version(): the database objects and the library'
+SELECT * FROM usertrack.version();
+
 \echo '== usertrack.verify(): differences between the views and a recomputation from scratch (0 = consistent)'
 SELECT count(*) AS differences FROM usertrack.verify();
 SELECT count(*) > 0 AS inconsistent FROM usertrack.verify() \gset

@@ -193,3 +193,16 @@ SELECT o.id, o.trace_id, o.name, o.input_tokens, o.output_tokens, t.user_id
   FROM usertrack.observations o LEFT JOIN usertrack.traces t ON t.id = o.trace_id ORDER BY o.id;
 SELECT count(*) AS differences FROM usertrack.verify();
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+
+-- an attribute that looks like JSON but holds \u0000 (which text cannot
+-- hold) is kept as the string it is, not parsed: it once failed the whole
+-- export in jsonb_in (found in review); an all-zero parentSpanId is no parent
+SELECT usertrack.ingest_otlp($${"resourceSpans": [{"scopeSpans": [{"spans": [
+  {"traceId": "7123456789abcdef0123456789abcdef", "spanId": "7123456789abcdef", "name": "nul",
+   "parentSpanId": "0000000000000000", "startTimeUnixNano": "1772668800000000000",
+   "attributes": [{"key": "user.id", "value": {"stringValue": "ivy"}},
+                  {"key": "langfuse.observation.input", "value": {"stringValue": "{\"a\": \"\\u0000\"}"}}]}]}]}]}$$) AS response;
+SELECT o.id, o.parent_observation_id, o.input, t.name AS trace_name
+  FROM usertrack.observations o JOIN usertrack.traces t ON t.id = o.trace_id;
+SELECT count(*) AS differences FROM usertrack.verify();
+TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;

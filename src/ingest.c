@@ -1693,7 +1693,12 @@ parse_json_text(const char *s, int len)
 	JsonLexContext *lex;
 	char	   *copy = pnstrdup(s, len);
 
-	lex = makeJsonLexContextCstringLen(copy, len, GetDatabaseEncoding(), false);
+	/*
+	 * With the escapes processed, as jsonb_in processes them: a \u0000 (which
+	 * text cannot hold) or a lone surrogate makes the text "not JSON", kept
+	 * as a string, instead of failing the whole call in jsonb_in.
+	 */
+	lex = makeJsonLexContextCstringLen(copy, len, GetDatabaseEncoding(), true);
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 		return NULL;
 	return container_value(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(copy))));
@@ -2236,6 +2241,8 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 	if (v != NULL && v->type == jbvString && v->val.string.len > 0 &&
 		(parent = hex_id(v, 16)) == NULL)
 		return "parentSpanId must be 16 hex digits";
+	if (parent != NULL && strspn(parent, "0") == 16)
+		parent = NULL;			/* all zeros: no parent, as OpenTelemetry reads it */
 	if ((err = span_time(sc, "startTimeUnixNano", &start, &start_ts)) != NULL ||
 		(err = span_time(sc, "endTimeUnixNano", &end, &end_ts)) != NULL)
 		return err;

@@ -13,9 +13,16 @@
 #   FUZZ_CORPUS=~/usertrack-corpus bash scripts/fuzz.sh
 #                                             keep the grown corpus between runs
 #   bash scripts/fuzz.sh test-logs/fuzz/ingest/crash-...
-#                                             replay saved inputs (each file
-#                                             is run once, against the target
-#                                             named by its directory)
+#   bash scripts/fuzz.sh test-logs/fuzz/ingest/history-...
+#                                             replay saved inputs against the
+#                                             target named by their directory,
+#                                             in a fresh database: a crash-*
+#                                             file alone, a history-* directory
+#                                             (the inputs before a finding) in
+#                                             order; verify() runs after the
+#                                             last.  Exits non-zero if the
+#                                             finding comes back.  Logs go to
+#                                             test-logs/fuzz-replay/.
 #
 # How it works (see test/fuzz/fuzz_ingest.c for the target itself):
 #   - The code under test interprets payloads with PostgreSQL's jsonb,
@@ -63,6 +70,19 @@ LIBASAN=$RTDIR/libclang_rt.asan-x86_64.so
 
 server_user
 
+# replaying: the inputs are staged first (they may live under $LOG)
+if [ $# -gt 0 ]; then
+    LOG=$LOG-replay
+    STAGE=$(mktemp -d /tmp/usertrack-replay.XXXXXX)
+    i=0
+    for f in "$@"; do
+        f=$(readlink -f "$f") || give_up "no such input: $f"
+        if [ -d "$f" ]; then t=$(basename "$(dirname "$f")"); else t=$(basename "$(dirname "$f")"); fi
+        i=$((i + 1)); mkdir -p "$STAGE/$i-$t"
+        if [ -d "$f" ]; then cp "$f"/* "$STAGE/$i-$t/"; else cp "$f" "$STAGE/$i-$t/"; fi
+    done
+    chmod -R a+rX "$STAGE"
+fi
 rm -rf "$LOG"; mkdir -p "$LOG"
 WORK=$(mktemp -d /tmp/usertrack-fuzz.XXXXXX)
 chmod 755 "$WORK"
@@ -102,14 +122,15 @@ shadow_install "$SHADOW"
 mkdir -p "$DATA"
 chown "$SERVER_USER" "$DATA" "$LOG"
 chmod 700 "$DATA"
-as_server "$PGBIN/initdb" -D "$DATA" -A trust -U postgres --no-sync >"$LOG/initdb.log" 2>&1 ||
+as_server "$PGBIN/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$LOG/initdb.log" 2>&1 ||
     give_up "initdb failed" "$LOG/initdb.log"
 
 ASAN_ENV=(LD_PRELOAD="$LIBASAN:$WORK/asan_init_first.so"
           ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:disable_coredump=1"
           UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+EXTRA_ENV=()
 single() {     # single LOGFILE: the statements on stdin, one per line
-    as_server env "${ASAN_ENV[@]}" "$SHADOW$PGBIN/postgres" --single -D "$DATA" \
+    as_server env "${ASAN_ENV[@]}" "${EXTRA_ENV[@]}" "$SHADOW$PGBIN/postgres" --single -D "$DATA" \
         -c jit=off -c fsync=off -c max_stack_depth=2MB postgres >"$1" 2>&1
 }
 single "$LOG/setup.log" <<'EOF' || give_up "setting up the database failed" "$LOG/setup.log"
@@ -141,15 +162,30 @@ fuzz() {    # fuzz TARGET LOGFILE ARGS...: one libFuzzer run
 }
 
 # --- replaying saved inputs ---------------------------------------------------------
+# Each staged set runs in one backend, in order (libFuzzer runs the files it
+# is given one by one), with verify() after the last one; the database is
+# left as it was (the run commits only after its verify and truncation).
 if [ $# -gt 0 ]; then
-    for f in "$@"; do
-        f=$(readlink -f "$f"); t=$(basename "$(dirname "$f")")
-        mkdir -p "$WORK/replay"; cp "$f" "$WORK/replay/"; chmod -R a+rX "$WORK/replay"
-        fuzz "$t" "$LOG/replay.log" "$WORK/replay/$(basename "$f")"
-        sed -n '/usertrack fuzz/,$p' "$LOG/replay.log" | head -60
-        rm -rf "$WORK/replay"
+    found=0
+    for d in "$STAGE"/*; do
+        t=${d##*/}; t=${t#*-}
+        mapfile -t files < <(ls "$d"/* | sort)
+        EXTRA_ENV=(USERTRACK_FUZZ_VERIFY_EVERY=${#files[@]})
+        fuzz "$t" "$LOG/replay.log" -artifact_prefix="$LOG/" "${files[@]}"
+        if grep -q 'usertrack fuzz finding\|ERROR: AddressSanitizer\|runtime error\|deadly signal' "$LOG/replay.log"; then
+            found=1
+            echo "  $t, ${#files[@]} input(s): the finding comes back"
+            grep -E -A8 'usertrack fuzz finding|ERROR: AddressSanitizer|runtime error' "$LOG/replay.log" | head -40 | sed 's/^/  | /'
+        elif grep -q 'verify() empty' "$LOG/replay.log"; then
+            echo "  $t, ${#files[@]} input(s): no finding (verify() empty after the last)"
+        else
+            found=1
+            echo "  $t, ${#files[@]} input(s): the replay did not finish"; tail -20 "$LOG/replay.log" | sed 's/^/  | /'
+        fi
+        cp "$LOG/replay.log" "$LOG/replay-${d##*/}.log"
     done
-    exit 0
+    rm -rf "$STAGE"
+    exit "$found"
 fi
 
 # --- the canary: a planted bug must be found ------------------------------------------
@@ -195,7 +231,7 @@ for t in $FUZZ_TARGETS; do
     else
         fail "fuzz $t"
         echo "  exit $rc; saved inputs: $(ls "$LOG/$t" | tr '\n' ' ')"
-        echo "  replay with: bash scripts/fuzz.sh $LOG/$t/<file>"
+        echo "  replay with: bash scripts/fuzz.sh $LOG/$t/<crash file or history directory>"
         grep -E -A8 'usertrack fuzz finding|ERROR: AddressSanitizer|runtime error|deadly signal' "$LOG/$t.log" | head -40 | sed 's/^/  | /'
     fi
 done

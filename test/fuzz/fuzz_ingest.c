@@ -34,12 +34,26 @@
  *      may be refused as bad data (SQLSTATE classes 22 and 23) and nothing
  *      else.
  *
- * Rows that land are kept: every FUZZ_VERIFY_EVERY inputs the callback runs
- * usertrack.verify(), which must be empty (the totals kept by the triggers
- * for what ingest wrote equal a recomputation), truncates the input tables
- * so the database stays small, and commits (usertrack_fuzz_run is a
- * procedure, called with CALL, so that a run of hours is not one
- * transaction that grows without end).  A finding aborts the process,
+ * Rows that land are kept: after every FUZZ_VERIFY_EVERY inputs (or
+ * $USERTRACK_FUZZ_VERIFY_EVERY) the callback runs usertrack.verify(), which
+ * must be empty (the totals kept by the triggers for what the inputs wrote
+ * equal a recomputation), truncates the input tables so the database stays
+ * small, and commits (usertrack_fuzz_run is a procedure, called with CALL,
+ * so that a run of hours is not one transaction that grows without end).
+ * Since a finding can depend on the inputs before it, the inputs since the
+ * last truncation are kept, and a finding writes them, in order, to
+ * <artifact_prefix>history-N/: scripts/fuzz.sh replays such a directory in
+ * a fresh database and runs verify() after its last input.  The observation
+ * target numbers its rows by the position since the truncation, so a replay
+ * writes the same rows.
+ *
+ * Also findings: a leaked active snapshot, and the WARNINGs PostgreSQL
+ * gives at (sub)transaction end for leaked references (relcache, catcache,
+ * tuple descriptors, buffer pins, snapshots, plans) and unfinished SPI.
+ * Not seen: overruns inside palloc'd chunks, since Debian's PostgreSQL and
+ * its allocator are not instrumented (ASan sees malloc only).
+ *
+ * A finding aborts the process,
  * which makes libFuzzer (or ASan, for memory errors) save the input as a
  * crash-* file.
  *
@@ -64,6 +78,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #define FUZZ_VERIFY_EVERY 1000
 
@@ -84,8 +99,42 @@ static FuzzTarget target;
 static bool strict = false;		/* the canary: no error may escape */
 static FmgrInfo target_fn;
 static MemoryContext input_cxt;
-static long inputs = 0;
-static long landed = 0;
+static long inputs = 0;			/* inputs run */
+static long landed = 0;			/* ... without an error */
+static long since_reset = 0;	/* inputs since the last truncation */
+static long verify_every = FUZZ_VERIFY_EVERY;
+static const char *artifact_prefix = "./";
+
+/* the inputs since the last truncation (malloc'd: they outlive contexts) */
+static char **history;
+static size_t *history_len;
+
+/* the first leak WARNING seen, from the log hook */
+static emit_log_hook_type prev_log_hook = NULL;
+static char *leak_warning = NULL;
+
+/* writes the inputs since the last truncation to <prefix>history-N/ */
+static char *
+write_history(void)
+{
+	static char dir[MAXPGPATH];
+
+	snprintf(dir, sizeof(dir), "%shistory-%ld", artifact_prefix, inputs);
+	if (mkdir(dir, 0755) != 0)
+		return NULL;
+	for (long i = 0; i < since_reset; i++)
+	{
+		char		path[MAXPGPATH];
+		FILE	   *f;
+
+		snprintf(path, sizeof(path), "%s/%06ld.json", dir, i + 1);
+		if ((f = fopen(path, "wb")) == NULL)
+			return NULL;
+		fwrite(history[i], 1, history_len[i], f);
+		fclose(f);
+	}
+	return dir;
+}
 
 static void
 finding(const char *what, const char *detail)
@@ -93,8 +142,34 @@ finding(const char *what, const char *detail)
 	fprintf(stderr, "\nusertrack fuzz finding (%s): %s\n", target_names[target], what);
 	if (detail != NULL)
 		fprintf(stderr, "  %s\n", detail);
+	if (since_reset > 1)
+	{
+		char	   *dir = write_history();
+
+		fprintf(stderr, "  the %ld inputs since the last verify(), in order: %s\n"
+				"  replay them with: bash scripts/fuzz.sh %s\n",
+				since_reset, dir ? dir : "(could not be written)", dir ? dir : "");
+	}
 	fflush(stderr);
 	abort();
+}
+
+static void
+fuzz_log_hook(ErrorData *e)
+{
+	if (e->elevel == WARNING && e->message != NULL && leak_warning == NULL &&
+		(strstr(e->message, "leak") != NULL || strstr(e->message, "SPI_finish") != NULL ||
+		 strstr(e->message, "non-empty SPI stack") != NULL))
+		leak_warning = strdup(e->message);
+	if (prev_log_hook)
+		prev_log_hook(e);
+}
+
+static void
+check_leaks(void)
+{
+	if (leak_warning != NULL)
+		finding("a resource leaked", leak_warning);
 }
 
 static JsonbValue *
@@ -225,14 +300,30 @@ verify_and_reset(void)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
-	MemoryContextSwitchTo(input_cxt);
-	run_sql("SELECT v::text FROM usertrack.verify() AS v", SPI_OK_SELECT);
-	run_sql("TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores", SPI_OK_UTILITY);
-	MemoryContextSwitchTo(cxt);
-	SPI_commit();				/* on the procedure's own, non-atomic connection */
-	if (inputs % (10 * FUZZ_VERIFY_EVERY) == 0)
+	PG_TRY();
+	{
+		MemoryContextSwitchTo(input_cxt);
+		run_sql("SELECT v::text FROM usertrack.verify() AS v", SPI_OK_SELECT);
+		run_sql("TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores", SPI_OK_UTILITY);
+		MemoryContextSwitchTo(cxt);
+		SPI_commit();			/* on the procedure's own, non-atomic connection */
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(input_cxt);
+		e = CopyErrorData();
+		finding("verify(), the truncation or the commit failed", e->message);
+	}
+	PG_END_TRY();
+	check_leaks();
+	if (inputs / verify_every % 10 == 0 || verify_every < FUZZ_VERIFY_EVERY)
 		fprintf(stderr, "usertrack fuzz: %ld inputs, %ld without error, verify() empty\n",
 				inputs, landed);
+	for (long i = 0; i < since_reset; i++)
+		free(history[i]);
+	since_reset = 0;
 	MemoryContextReset(input_cxt);
 }
 
@@ -264,7 +355,7 @@ write_observation(Jsonb *in)
 		"   FROM (SELECT $1 AS j) s"
 	};
 	Oid			types[2] = {JSONBOID, INT8OID};
-	Datum		args[2] = {JsonbPGetDatum(in), Int64GetDatum(inputs)};
+	Datum		args[2] = {JsonbPGetDatum(in), Int64GetDatum(since_reset)};
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		finding("SPI_connect failed", NULL);
@@ -278,17 +369,20 @@ static int
 fuzz_one(const uint8_t *data, size_t size)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner;
+	ResourceOwner owner = CurrentResourceOwner;	/* the transaction's */
 	Jsonb	   *volatile in = NULL;
+	Snapshot	mine;
 
-	if (++inputs % FUZZ_VERIFY_EVERY == 0)
-		verify_and_reset();
 	if (!pg_verifymbstr((const char *) data, (int) Min(size, (size_t) INT_MAX), true))
 		return -1;				/* not an input: do not add it to the corpus */
-	owner = CurrentResourceOwner;	/* the transaction's, after any commit */
+	inputs++;
+	history[since_reset] = malloc(size + 1);
+	memcpy(history[since_reset], data, size);
+	history_len[since_reset++] = size;
 
 	/* after a commit in a procedure there is no snapshot until one is made */
 	PushActiveSnapshot(GetTransactionSnapshot());
+	mine = GetActiveSnapshot();
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(input_cxt);
 	PG_TRY();
@@ -346,8 +440,13 @@ fuzz_one(const uint8_t *data, size_t size)
 	PG_END_TRY();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
+	if (GetActiveSnapshot() != mine)
+		finding("an active snapshot leaked", NULL);
 	PopActiveSnapshot();
 	MemoryContextReset(input_cxt);
+	check_leaks();
+	if (since_reset >= verify_every)
+		verify_and_reset();
 	return 0;
 }
 
@@ -415,8 +514,20 @@ usertrack_fuzz_run(PG_FUNCTION_ARGS)
 	argv = palloc0(sizeof(char *) * (nargs + 2));
 	argv[0] = "usertrack-fuzz";
 	for (int i = 0; i < nargs; i++)
+	{
 		argv[i + 1] = nulls[i] ? "" : TextDatumGetCString(elems[i]);
+		if (strncmp(argv[i + 1], "-artifact_prefix=", 17) == 0)
+			artifact_prefix = argv[i + 1] + 17;
+	}
 	argc = nargs + 1;
+	if (getenv("USERTRACK_FUZZ_VERIFY_EVERY") != NULL)
+		verify_every = Max(atol(getenv("USERTRACK_FUZZ_VERIFY_EVERY")), 1);
+	history = malloc(sizeof(char *) * verify_every);
+	history_len = malloc(sizeof(size_t) * verify_every);
+	if (history == NULL || history_len == NULL)
+		elog(ERROR, "out of memory");
+	prev_log_hook = emit_log_hook;
+	emit_log_hook = fuzz_log_hook;
 
 	fprintf(stderr, "usertrack fuzz: target %s\n",
 			signature ? signature : "INSERT INTO usertrack.traces and usertrack.observations");

@@ -23,8 +23,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every object is rebuilt when a shared header changes
+# every object is rebuilt when a shared header changes, and the library's
+# version (usertrack.library_version()) when the control file's does
 $(OBJS): $(wildcard src/*.h)
+src/usertrack.o: usertrack.control
 
 # libpq-driven test programs
 PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)

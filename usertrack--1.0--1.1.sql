@@ -5,13 +5,41 @@
 -- both, and the data through each step).
 \echo Use "ALTER EXTENSION usertrack UPDATE TO '1.1'" to load this file. \quit
 
+-- 1.1 refuses some values 1.0 accepted in the operator's tables: a price
+-- with start_date infinity (it never applies) or a negative usage_threshold,
+-- and a rule for one user whose scope_value is longer than any user id.
+-- Such rows would still be there after the upgrade, and a dump of them
+-- would not restore (the check triggers run on COPY), so the upgrade stops
+-- and says which rows to change first.
+DO $$
+DECLARE
+    prices text;
+    rules text;
+BEGIN
+    SELECT string_agg(format('%s (%s)', p.id, p.model_name), ', ' ORDER BY p.id) INTO prices
+      FROM usertrack.model_prices p
+     WHERE p.start_date = 'infinity' OR p.usage_threshold < 0;
+    SELECT string_agg(format('%s (%s)', r.id, r.name), ', ' ORDER BY r.id) INTO rules
+      FROM usertrack.alert_rules r
+     WHERE r.scope = 'user' AND octet_length(r.scope_value) > 1024;
+    IF prices IS NOT NULL OR rules IS NOT NULL THEN
+        RAISE EXCEPTION 'usertrack 1.1 refuses rows this database has'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = concat_ws(' ',
+                      'Prices with start_date infinity or a negative usage_threshold: ' || prices || '.',
+                      'Rules with scope user and a scope_value over 1024 bytes: ' || rules || '.'),
+                  HINT = 'Delete or correct those rows (a price that never applies, a threshold below 0, a rule no user can match), then run ALTER EXTENSION usertrack UPDATE again.';
+    END IF;
+END
+$$;
+
 -- The library and the SQL objects can disagree: `make install` replaces
 -- usertrack.so for every database at once, while each database keeps its
 -- objects' version until ALTER EXTENSION usertrack UPDATE.
 CREATE FUNCTION usertrack.library_version()
 RETURNS text
 AS 'MODULE_PATHNAME', 'usertrack_library_version'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION usertrack.library_version() IS
   'The version of the installed usertrack.so (the SQL objects'' version is pg_extension.extversion; usertrack.version() shows both)';
 
@@ -23,8 +51,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT e.extversion, usertrack.library_version(),
            e.extversion = usertrack.library_version(),
-           CASE WHEN e.extversion <> usertrack.library_version()
+           CASE WHEN string_to_array(e.extversion, '.')::int[]
+                     < string_to_array(usertrack.library_version(), '.')::int[]
                 THEN format('Run ALTER EXTENSION usertrack UPDATE in this database: its objects are version %s, the library is %s.',
+                            e.extversion, usertrack.library_version())
+                WHEN e.extversion <> usertrack.library_version()
+                THEN format('Install usertrack %s (the library is %s, older than this database''s objects).',
                             e.extversion, usertrack.library_version())
            END
     FROM pg_catalog.pg_extension AS e
@@ -39,13 +71,14 @@ COMMENT ON FUNCTION usertrack.version() IS
 ------------------------------------------------------------------------------
 
 -- Raising from LANGUAGE sql functions: a CASE branch or a guard statement
--- calls it only for the bad value, so the good path stays plain SQL.  It
--- takes the offending value (and returns its type) so that it is never
--- evaluated on constants alone outside such a branch.
+-- calls it only for the bad value, so the good path stays plain SQL.  It is
+-- VOLATILE, so that the planner never evaluates it ahead of time, even where
+-- a parameter is planned as a constant (newer PostgreSQL versions plan the
+-- statements of SQL functions with their arguments as constants).
 CREATE FUNCTION usertrack.raise_invalid_parameter(value anyelement, message text,
                                                   detail text, hint text)
 RETURNS anyelement
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

@@ -87,6 +87,8 @@ INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price, outp
 VALUES ('my-own-model', '^my-own-model$', 0.000001, 0.000003, '2020-01-01');
 INSERT INTO usertrack.alert_rules (name, metric, window_kind, window_length, threshold)
 VALUES ('big spender', 'total_tokens', 'rolling', '1 day', 5000);
+SELECT usertrack.set_user_traits('user-1', '{"plan": "pro", "region": "eu"}');
+SELECT usertrack.set_user_traits('user-2', '{"plan": "free"}');
 UPDATE usertrack.traces SET user_id = 'user-moved' WHERE id IN ('t3', 't4', 't5');
 DELETE FROM usertrack.observations WHERE id IN ('o7', 'o8');
 INSERT INTO usertrack.observations (id, trace_id, input_tokens) VALUES ('o9', 't9', 1)
@@ -95,8 +97,10 @@ SET usertrack.maintenance = deferred;
 INSERT INTO usertrack.traces (id, user_id, "timestamp")
 SELECT 'd' || i, 'user-' || (i % 5), timestamptz '2026-10-05 00:00+00' + i * interval '1 hour'
   FROM generate_series(1, 30) AS i;
-INSERT INTO usertrack.observations (id, trace_id, input_tokens, output_tokens, total_cost)
-SELECT 'do' || i, 'd' || (i % 30 + 1), 7 * i, i, 0.001 * i FROM generate_series(1, 90) AS i;
+INSERT INTO usertrack.observations (id, trace_id, input_tokens, output_tokens, total_cost, start_time)
+SELECT 'do' || i, 'd' || (i % 30 + 1), 7 * i, i, 0.001 * i,
+       timestamptz '2026-10-05 00:00+00' + i * interval '17 minutes'
+  FROM generate_series(1, 90) AS i;
 DELETE FROM usertrack.traces WHERE id = 't10';
 RESET usertrack.maintenance;
 };
@@ -107,9 +111,10 @@ INSERT INTO usertrack.traces (id, user_id, session_id, "timestamp")
 SELECT 'n' || i, 'user-' || (i % 9), 'ns' || (i % 4),
        timestamptz '2026-10-09 00:00+00' + i * interval '13 minutes'
   FROM generate_series(1, 50) AS i;
-INSERT INTO usertrack.observations (id, trace_id, input_tokens, output_tokens, total_cost, level)
+INSERT INTO usertrack.observations (id, trace_id, input_tokens, output_tokens, total_cost, level, start_time)
 SELECT 'no' || i, 'n' || (i % 50 + 1), i, 2 * i, 0.0001 * i,
-       CASE WHEN i % 9 = 0 THEN 'ERROR' ELSE 'DEFAULT' END
+       CASE WHEN i % 9 = 0 THEN 'ERROR' ELSE 'DEFAULT' END,
+       timestamptz '2026-10-09 00:00+00' + i * interval '5 minutes'
   FROM generate_series(1, 150) AS i;
 UPDATE usertrack.observations SET output_tokens = output_tokens + 1 WHERE id LIKE 'o1%';
 SET usertrack.maintenance = deferred;
@@ -120,15 +125,17 @@ CALL usertrack.refresh();
 };
 
 # every view, ordered, as text
-my @views = qw(all_users user_traces user_sessions user_scores user_daily totals);
+my @views = qw(all_users user_traces user_sessions user_scores user_daily totals user_traits);
 sub snapshot
 {
 	my ($db) = @_;
 	return join "\n", map {
 		my $v = $_;
+		# user_traits: without the time the traits were set
+		my $cols = $v eq 'user_traits' ? "v.user_id || ' ' || v.traits::text" : 'v::text';
 		"-- $v\n"
 		  . $node->safe_psql($db,
-			"SELECT v::text FROM usertrack.$v AS v ORDER BY 1");
+			"SELECT $cols FROM usertrack.$v AS v ORDER BY 1");
 	} @views;
 }
 
@@ -231,11 +238,50 @@ for my $step (@steps)
 	$node->safe_psql($fresh, $after);
 	is(snapshot($db), snapshot($fresh),
 		"$name: the views equal those of a fresh $to install given the same statements");
+
+	# the functions an upgrade may replace, called in both databases
+	my $calls = q{
+SELECT usertrack.export_user('user-1') - 'exported_at' - 'traits';
+SELECT count(*), sum(total_tokens) FROM usertrack.user_journey('user-3');
+SELECT * FROM usertrack.user_stats('user-4');
+SELECT * FROM usertrack.forget_user('user-2') ORDER BY 1;
+SELECT count(*) FROM usertrack.verify();
+};
+	is($node->safe_psql($db, $calls), $node->safe_psql($fresh, $calls),
+		"$name: export_user, user_journey, user_stats and forget_user answer as in a fresh install");
+	is(snapshot($db), snapshot($fresh),
+		"$name: and the views are still equal after forget_user");
 	my $objects = $node->safe_psql($db, $catalog);
 	my $lines = () = $objects =~ /\n/g;
 	ok($lines > 500, "$name: the object listing is complete ($lines lines)");
 	is($objects, $node->safe_psql($fresh, $catalog),
 		"$name: the objects are those of a fresh $to install");
+}
+
+# 1.1 refuses values 1.0 accepted: an upgrade from 1.0 with such rows
+# stops, names them, and goes through once they are corrected
+if (grep { $_->[0] eq '1.0' } @steps)
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE refused');
+	$node->safe_psql('refused', "CREATE EXTENSION usertrack VERSION '1.0'");
+	# the price as the 1.0 library let it in (this library checks it already)
+	$node->safe_psql('refused', q{
+SET session_replication_role = replica;
+INSERT INTO usertrack.model_prices (model_name, match_pattern, input_price, start_date)
+VALUES ('never', '^never$', 1, 'infinity');
+RESET session_replication_role;
+INSERT INTO usertrack.alert_rules (name, metric, window_kind, window_length, threshold, scope, scope_value)
+VALUES ('nobody', 'errors', 'rolling', '1 hour', 1, 'user', repeat('u', 1025));});
+	my ($ret, $out, $err) = $node->psql('refused', 'ALTER EXTENSION usertrack UPDATE');
+	ok($ret != 0 && $err =~ /usertrack 1\.1 refuses rows this database has/
+		  && $err =~ /\(never\)/ && $err =~ /\(nobody\)/,
+		'1.0 -> 1.1: the upgrade stops on rows 1.1 refuses, naming them');
+	$node->safe_psql('refused', q{
+DELETE FROM usertrack.model_prices WHERE model_name = 'never';
+DELETE FROM usertrack.alert_rules WHERE name = 'nobody';
+ALTER EXTENSION usertrack UPDATE;});
+	is($node->safe_psql('refused', q{SELECT extversion FROM pg_extension WHERE extname = 'usertrack'}),
+		$default, '1.0 -> 1.1: and goes through once they are corrected');
 }
 
 # the version check, at the default version

@@ -206,3 +206,12 @@ SELECT o.id, o.parent_observation_id, o.input, t.name AS trace_name
   FROM usertrack.observations o JOIN usertrack.traces t ON t.id = o.trace_id;
 SELECT count(*) AS differences FROM usertrack.verify();
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
+
+-- a level that is not a string, and attributes whose elements are not
+-- {"key", "value"} objects, reject their span
+SELECT usertrack.ingest_otlp($${"resourceSpans": [{"scopeSpans": [{"spans": [
+  {"traceId": "8123456789abcdef0123456789abcdef", "spanId": "8123456789abcdef", "startTimeUnixNano": "1772668800000000000",
+   "attributes": [{"key": "langfuse.observation.level", "value": {"intValue": 3}}]},
+  {"traceId": "9123456789abcdef0123456789abcdef", "spanId": "9123456789abcdef", "startTimeUnixNano": "1772668800000000000",
+   "attributes": [5, {"key": 7, "value": {"stringValue": "x"}}]}]}]}]}$$) AS response;
+SELECT count(*) AS observations FROM usertrack.observations;

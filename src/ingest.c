@@ -2255,6 +2255,23 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 	v = get_key(sc, "attributes");
 	if (v != NULL && v->type != jbvNull && !is_array(v))
 		return "attributes must be an array of {\"key\", \"value\"} objects";
+	if (v != NULL && v->type != jbvNull)
+	{
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	e;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		{
+			JsonbValue *k;
+
+			if (tok != WJB_ELEM)
+				continue;
+			if (!is_object(&e) || (k = get_key(e.val.binary.data, "key")) == NULL ||
+				k->type != jbvString)
+				return "attributes must be an array of {\"key\", \"value\"} objects";
+		}
+	}
 
 	memset(&a, 0, sizeof(a));
 	attrs_read(v, &a);
@@ -2324,6 +2341,8 @@ span_events(JsonbValue *span, SpanAttrs *res, Event *trace_ev, Event *obs_ev, bo
 
 	/* the observation */
 	x = attr(&a, "langfuse.observation.level");
+	if (x != NULL && x->type != jbvString && x->type != jbvNull)
+		return "langfuse.observation.level must be a string";
 	if (x != NULL && x->type == jbvString)
 	{
 		const char *const *lists[] = {level_debug, level_default, level_warning, level_error};

@@ -136,6 +136,8 @@ write_history(void)
 	return dir;
 }
 
+static void finding(const char *what, const char *detail) pg_attribute_noreturn();
+
 static void
 finding(const char *what, const char *detail)
 {
@@ -225,6 +227,42 @@ check_items(JsonbValue *arr, int status)
 	}
 }
 
+/* the span elements of an OTLP export, whatever they hold */
+static long
+count_spans(Jsonb *in)
+{
+	JsonbIterator *it = JsonbIteratorInit(&in->root);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	long		n = 0;
+	int			depth = 0;
+	bool		in_spans[64] = {false};
+	bool		next_is_spans = false;
+
+	/* elements of an array that is the value of a key "spans", at any depth */
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			next_is_spans = v.val.string.len == 5 && memcmp(v.val.string.val, "spans", 5) == 0;
+		else if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+		{
+			depth++;
+			if (depth < 64)
+				in_spans[depth] = tok == WJB_BEGIN_ARRAY && next_is_spans;
+			if (depth - 1 > 0 && depth - 1 < 64 && in_spans[depth - 1])
+				n++;
+			next_is_spans = false;
+		}
+		else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
+			depth--;
+		else if (tok == WJB_ELEM && depth < 64 && in_spans[depth])
+			n++;
+		else if (tok == WJB_VALUE)
+			next_is_spans = false;
+	}
+	return n;
+}
+
 static void
 check_answer(Jsonb *in, Jsonb *out)
 {
@@ -251,6 +289,23 @@ check_answer(Jsonb *in, Jsonb *out)
 
 		if (JB_ROOT_COUNT(out) > 1 || (JB_ROOT_COUNT(out) == 1 && ps == NULL))
 			finding("the answer is neither {} nor {\"partialSuccess\": ...}", NULL);
+		if (ps != NULL)
+		{
+			JsonbValue	k,
+					   *n;
+			long		rejected;
+
+			k.type = jbvString;
+			k.val.string.val = "rejectedSpans";
+			k.val.string.len = 13;
+			if (ps->type != jbvBinary ||
+				(n = findJsonbValueFromContainer(ps->val.binary.data, JB_FOBJECT, &k)) == NULL ||
+				n->type != jbvString)
+				finding("partialSuccess has no rejectedSpans string", NULL);
+			rejected = strtol(pnstrdup(n->val.string.val, n->val.string.len), NULL, 10);
+			if (rejected < 0 || rejected > count_spans(in))
+				finding("rejectedSpans is more than the spans sent", NULL);
+		}
 	}
 }
 

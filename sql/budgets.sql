@@ -9,20 +9,8 @@ TRUNCATE usertrack.user_traits_set;
 DELETE FROM usertrack.alert_rules;
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN st || ' ' || msg
-        || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-        || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
-END $$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/sql/try.sql
 
 -- the alerts so far, without times
 CREATE FUNCTION pg_temp.alerts() RETURNS TABLE (rule text, user_id text, metric text,

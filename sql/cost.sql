@@ -13,20 +13,8 @@ DELETE FROM usertrack.model_prices WHERE source = 'operator';
 ALTER SEQUENCE usertrack.model_prices_id_seq RESTART;
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN st || ' ' || msg
-        || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-        || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
-END $$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/sql/try.sql
 
 -- How many rows differ between a table and a copy taken before bad input.
 CREATE FUNCTION pg_temp.changed(now_table regclass, before_table regclass) RETURNS bigint

@@ -7,20 +7,8 @@
 TRUNCATE usertrack.traces, usertrack.observations, usertrack.scores;
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN st || ' ' || msg
-        || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-        || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
-END $$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/sql/try.sql
 
 -- the result, one line per event
 CREATE FUNCTION pg_temp.results(r jsonb) RETURNS TABLE (list text, id text, status int, error text)

@@ -10,20 +10,7 @@ SET timezone = 'UTC';
 \set e1 `cat :fixtures/export-01.json`
 \set sent `cat :fixtures/sent.json`
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN st || ' ' || msg
-        || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-        || CASE WHEN hnt <> '' THEN E'\n  hint: ' || hnt ELSE '' END;
-END $$;
+\i :abs_srcdir/test/sql/try.sql
 
 -- each user's totals against what an SDK script says it sent
 CREATE FUNCTION pg_temp.sent_matches(sent jsonb)
